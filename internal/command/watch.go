@@ -1,0 +1,115 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/config"
+	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
+	"github.com/marketplace-gate/marketplace-gate/internal/report"
+	"github.com/marketplace-gate/marketplace-gate/internal/suggest"
+)
+
+// watch fetches the operation for the poller: it discovers the operation id
+// on first use when none was given, and turns a 404 into an error that says
+// which id is wrong.
+type watch struct {
+	client *cpp.Client
+	rep    *report.Reporter
+	cfg    config.Config
+	opID   string
+	seen   bool
+}
+
+func (w *watch) fetch(ctx context.Context) (cpp.Operation, error) {
+	if w.opID == "" {
+		subs, err := w.client.Submissions(ctx, w.cfg.PublisherID, w.cfg.OfferID)
+		if err != nil {
+			return cpp.Operation{}, w.explain(ctx, err)
+		}
+		sub, err := pick(subs)
+		if err != nil {
+			return cpp.Operation{}, fmt.Errorf("offer %s: %w", w.cfg.OfferID, err)
+		}
+		w.opID = strings.ToLower(sub.ID)
+		w.rep.Logf("Found operation %s (%s, %s, changed %s)", w.opID, sub.SubmissionType, sub.SubmissionState, sub.ChangedTime)
+	}
+	op, err := w.client.Operation(ctx, w.cfg.PublisherID, w.cfg.OfferID, w.opID)
+	if err != nil {
+		return op, w.explain(ctx, err)
+	}
+	w.seen = true
+	return op, nil
+}
+
+// pick chooses the running submission, else the newest by changedTime.
+func pick(subs []cpp.Submission) (cpp.Submission, error) {
+	if len(subs) == 0 {
+		return cpp.Submission{}, errors.New("the API lists no operations: publish the offer first, or pass operation-id")
+	}
+	for _, s := range subs {
+		if st, _ := cpp.ParseState(s.SubmissionState); st == cpp.StateRunning && config.IsGUID(s.ID) {
+			return s, nil
+		}
+	}
+	sorted := append([]cpp.Submission(nil), subs...)
+	sort.SliceStable(sorted, func(i, j int) bool { return changed(sorted[i]).After(changed(sorted[j])) })
+	if !config.IsGUID(sorted[0].ID) {
+		return cpp.Submission{}, fmt.Errorf("the newest operation's id %q is not a GUID", sorted[0].ID)
+	}
+	return sorted[0], nil
+}
+
+func changed(s cpp.Submission) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s.ChangedTime)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// explain makes a 404 say which id is wrong. It asks Retrieve offers: a 404
+// there means the publisher is wrong; an offer missing from the list is named
+// with the publisher's offers, closest to what was typed first.
+func (w *watch) explain(ctx context.Context, err error) error {
+	var apiErr *cpp.Error
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusNotFound {
+		return err
+	}
+	if w.seen {
+		return fmt.Errorf("operation %s answered 404 after it had been found: it was deleted or superseded by a newer operation: %w", w.opID, err)
+	}
+	offers, lerr := w.client.Offers(ctx, w.cfg.PublisherID)
+	var lookupErr *cpp.Error
+	switch {
+	case errors.As(lerr, &lookupErr) && lookupErr.StatusCode == http.StatusNotFound:
+		return fmt.Errorf("publisher-id %q was not found (HTTP 404): check the publisher id in Partner Center", w.cfg.PublisherID)
+	case lerr != nil:
+		return err
+	}
+	ids := make([]string, 0, len(offers))
+	for _, o := range offers {
+		if strings.EqualFold(o.ID, w.cfg.OfferID) {
+			if w.opID == "" {
+				return err
+			}
+			return fmt.Errorf("operation-id %s was not found for offer %s (HTTP 404): pass the id or Location that Publish returned, or leave operation-id empty to watch the offer's newest operation", w.opID, w.cfg.OfferID)
+		}
+		ids = append(ids, o.ID)
+	}
+	const shown = 10
+	closest := suggest.Closest(w.cfg.OfferID, ids)
+	list := strings.Join(closest[:min(len(closest), shown)], ", ")
+	if len(closest) > shown {
+		list += fmt.Sprintf(" and %d more", len(closest)-shown)
+	}
+	if list == "" {
+		list = "none"
+	}
+	return fmt.Errorf("offer-id %q was not found under publisher %s (HTTP 404); its offers, closest first: %s", w.cfg.OfferID, w.cfg.PublisherID, list)
+}

@@ -1,0 +1,330 @@
+// Package config turns action inputs into a validated, typed Config. It makes
+// no network call: everything wrong with the inputs is caught here.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Annotate is the lowest message level that becomes an annotation.
+type Annotate int
+
+const (
+	AnnotateNone Annotate = iota
+	AnnotateError
+	AnnotateWarning
+	AnnotateInformation
+)
+
+// Config is what the gate runs on.
+type Config struct {
+	PublisherID string
+	OfferID     string
+	// OperationID is a GUID, or "" to discover the offer's operation.
+	OperationID string
+
+	// Either AccessToken, or TenantID+ClientID+ClientSecret.
+	AccessToken  string
+	TenantID     string
+	ClientID     string
+	ClientSecret string
+
+	AuthorityHost *url.URL
+	APIURL        *url.URL
+	APIVersion    string
+
+	Timeout         time.Duration
+	InitialInterval time.Duration
+	MaxInterval     time.Duration
+	StopAtSignoff   bool
+	Annotate        Annotate
+}
+
+// Secrets lists the secret values given, to be masked before anything is printed.
+func (c Config) Secrets() []string {
+	var s []string
+	for _, v := range []string{c.AccessToken, c.ClientSecret} {
+		if v != "" {
+			s = append(s, v)
+		}
+	}
+	return s
+}
+
+var (
+	// idPattern: publisher and offer ids are letters, digits, '.', '-', '_'.
+	// Anything else could change a request path, so it is refused, not escaped.
+	idPattern     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+	guidPattern   = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
+	tenantPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$`)
+	versionPatten = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview[0-9]*)?$`)
+)
+
+// Load reads and validates every input. The first problem found is returned,
+// naming the input and what is wrong with it.
+func Load(getenv Getenv) (Config, error) {
+	in := func(name string) string {
+		if v := Lookup(getenv, name); v != "" {
+			return v
+		}
+		return Default(name)
+	}
+	var c Config
+	var err error
+
+	if c.APIURL, err = parseBase("api-url", in("api-url")); err != nil {
+		return c, err
+	}
+	if c.AuthorityHost, err = parseBase("authority-host", in("authority-host")); err != nil {
+		return c, err
+	}
+	c.APIVersion = in("api-version")
+	if !versionPatten.MatchString(c.APIVersion) {
+		return c, fmt.Errorf("api-version %q is not a date version such as 2017-10-31", c.APIVersion)
+	}
+
+	c.PublisherID = in("publisher-id")
+	if c.PublisherID == "" {
+		return c, errors.New("publisher-id is required")
+	}
+	if err := checkID("publisher-id", c.PublisherID); err != nil {
+		return c, err
+	}
+	c.OfferID = in("offer-id")
+	if c.OfferID != "" {
+		if err := checkID("offer-id", c.OfferID); err != nil {
+			return c, err
+		}
+	}
+	if err := c.setOperation(in("operation-id")); err != nil {
+		return c, err
+	}
+	if c.OfferID == "" {
+		return c, errors.New("offer-id is required unless operation-id is a Location value that names the offer")
+	}
+
+	if err := c.setAuth(in); err != nil {
+		return c, err
+	}
+
+	if c.Timeout, err = parseDuration("timeout", in("timeout")); err != nil {
+		return c, err
+	}
+	if c.InitialInterval, err = parseDuration("initial-interval", in("initial-interval")); err != nil {
+		return c, err
+	}
+	if c.MaxInterval, err = parseDuration("max-interval", in("max-interval")); err != nil {
+		return c, err
+	}
+	if c.MaxInterval < c.InitialInterval {
+		return c, fmt.Errorf("max-interval (%s) is shorter than initial-interval (%s)", c.MaxInterval, c.InitialInterval)
+	}
+	if c.StopAtSignoff, err = parseBool("stop-at-signoff", in("stop-at-signoff")); err != nil {
+		return c, err
+	}
+	if c.Annotate, err = parseAnnotate(in("annotate")); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+func (c *Config) setAuth(in func(string) string) error {
+	c.AccessToken = in("access-token")
+	c.TenantID, c.ClientID, c.ClientSecret = in("tenant-id"), in("client-id"), in("client-secret")
+	anyCred := c.TenantID != "" || c.ClientID != "" || c.ClientSecret != ""
+	switch {
+	case c.AccessToken != "" && anyCred:
+		return errors.New("access-token and tenant-id/client-id/client-secret are both given: use one way to sign in")
+	case c.AccessToken != "":
+		if strings.ContainsAny(c.AccessToken, " \t\r\n") {
+			return errors.New("access-token contains white space: pass the token alone, without \"Bearer \"")
+		}
+		return nil
+	case !anyCred:
+		return errors.New("no credentials: give tenant-id, client-id and client-secret, or access-token")
+	}
+	var missing []string
+	for _, p := range [][2]string{{"tenant-id", c.TenantID}, {"client-id", c.ClientID}, {"client-secret", c.ClientSecret}} {
+		if p[1] == "" {
+			missing = append(missing, p[0])
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s is required with the other Azure AD inputs (or give access-token instead)", strings.Join(missing, " and "))
+	}
+	if !tenantPattern.MatchString(c.TenantID) || strings.Contains(c.TenantID, "..") {
+		// The value is not echoed: a secret pasted into the wrong input must not reach the log.
+		return errors.New("tenant-id is neither a GUID nor a domain such as contoso.onmicrosoft.com")
+	}
+	if !guidPattern.MatchString(c.ClientID) {
+		return errors.New("client-id is not a GUID: use the app's Application (client) ID")
+	}
+	return nil
+}
+
+// setOperation accepts a GUID, a Location path, or an absolute Location URL on
+// the api-url host. A Location names publisher and offer, which must agree
+// with publisher-id and offer-id where those are given.
+func (c *Config) setOperation(v string) error {
+	if v == "" {
+		return nil
+	}
+	if guidPattern.MatchString(v) {
+		c.OperationID = strings.ToLower(v)
+		return nil
+	}
+	loc, err := ParseLocation(v)
+	if err != nil {
+		return fmt.Errorf("operation-id is neither a GUID nor an operation URL: %w", err)
+	}
+	if loc.Host != "" && !sameOrigin(loc.Scheme, loc.Host, c.APIURL) {
+		return fmt.Errorf("operation-id points at %s, not at api-url %s: refusing to send a token elsewhere", loc.Host, c.APIURL.Host)
+	}
+	if !strings.EqualFold(loc.Publisher, c.PublisherID) {
+		return fmt.Errorf("operation-id names publisher %q but publisher-id is %q", loc.Publisher, c.PublisherID)
+	}
+	if c.OfferID != "" && !strings.EqualFold(loc.Offer, c.OfferID) {
+		return fmt.Errorf("operation-id names offer %q but offer-id is %q", loc.Offer, c.OfferID)
+	}
+	if c.OfferID == "" {
+		c.OfferID = loc.Offer
+	}
+	c.OperationID = loc.Operation
+	return nil
+}
+
+// Location is an operation URL taken apart.
+type Location struct {
+	Scheme, Host                string // empty for a relative path
+	Publisher, Offer, Operation string
+}
+
+// ParseLocation reads /api/publishers/P/offers/O/operations/GUID[?…], relative
+// or absolute. Every segment must be a plain id; no dot segments, no escapes
+// that decode to separators.
+func ParseLocation(v string) (Location, error) {
+	var loc Location
+	if strings.ContainsAny(v, " \t\r\n\\") {
+		return loc, errors.New("it contains white space or a backslash")
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return loc, errors.New("it is not a URL")
+	}
+	if u.User != nil || u.Fragment != "" || u.Opaque != "" {
+		return loc, errors.New("it has user info, a fragment or an opaque part")
+	}
+	if u.Scheme != "" || u.Host != "" {
+		if u.Scheme != "https" && u.Scheme != "http" {
+			return loc, fmt.Errorf("scheme %q is not https", u.Scheme)
+		}
+		loc.Scheme, loc.Host = u.Scheme, u.Host
+	}
+	parts := strings.Split(strings.TrimPrefix(u.EscapedPath(), "/"), "/")
+	if len(parts) != 7 || parts[0] != "api" || !strings.EqualFold(parts[1], "publishers") ||
+		!strings.EqualFold(parts[3], "offers") || !strings.EqualFold(parts[5], "operations") {
+		return loc, errors.New("its path is not /api/publishers/<publisher>/offers/<offer>/operations/<guid>")
+	}
+	for _, i := range []int{2, 4} {
+		seg, err := url.PathUnescape(parts[i])
+		if err != nil || !idPattern.MatchString(seg) || isDots(seg) {
+			return loc, fmt.Errorf("path segment %q is not a plain id", parts[i])
+		}
+		parts[i] = seg
+	}
+	if !guidPattern.MatchString(parts[6]) {
+		return loc, fmt.Errorf("operation %q is not a GUID", parts[6])
+	}
+	loc.Publisher, loc.Offer, loc.Operation = parts[2], parts[4], strings.ToLower(parts[6])
+	return loc, nil
+}
+
+func sameOrigin(scheme, host string, base *url.URL) bool {
+	return strings.EqualFold(scheme, base.Scheme) && strings.EqualFold(host, base.Host)
+}
+
+// IsGUID reports whether s is a GUID such as 5a63deb5-925b-4ee0-938b-7c86fbf287c5.
+func IsGUID(s string) bool { return guidPattern.MatchString(s) }
+
+func checkID(name, v string) error {
+	if !idPattern.MatchString(v) || isDots(v) {
+		return fmt.Errorf("%s %q may only hold letters, digits, '.', '-' and '_' (at most 100, starting with a letter or digit)", name, v)
+	}
+	return nil
+}
+
+func isDots(s string) bool { return strings.Trim(s, ".") == "" }
+
+// parseBase accepts an https URL, or plain http to a loopback host (tests),
+// so that a token never travels in clear.
+func parseBase(name, v string) (*url.URL, error) {
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("%s %q is not an absolute URL", name, v)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%s %q must not carry user info, a query or a fragment", name, v)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return nil, fmt.Errorf("%s %q uses plain http: only https is allowed (http only for loopback hosts)", name, v)
+		}
+	default:
+		return nil, fmt.Errorf("%s %q must be an https URL", name, v)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func parseDuration(name, v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s %q is not a duration such as 90s, 15m or 1h30m", name, v)
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%s %q must be positive", name, v)
+	}
+	return d, nil
+}
+
+// parseBool accepts what the Actions toolkit's getBooleanInput accepts.
+func parseBool(name, v string) (bool, error) {
+	switch v {
+	case "true", "True", "TRUE":
+		return true, nil
+	case "false", "False", "FALSE":
+		return false, nil
+	}
+	return false, fmt.Errorf("%s %q must be true or false", name, v)
+}
+
+func parseAnnotate(v string) (Annotate, error) {
+	switch strings.ToLower(v) {
+	case "none":
+		return AnnotateNone, nil
+	case "error":
+		return AnnotateError, nil
+	case "warning":
+		return AnnotateWarning, nil
+	case "information", "info", "notice":
+		return AnnotateInformation, nil
+	}
+	return 0, fmt.Errorf("annotate %q must be one of error, warning, information, none", v)
+}

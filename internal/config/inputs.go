@@ -1,0 +1,59 @@
+package config
+
+import "strings"
+
+// Input describes one action input. This table is the single source of the
+// binary's defaults; tests hold action.yml and the README to it.
+type Input struct {
+	Name        string
+	Default     string
+	Required    bool
+	Secret      bool
+	Description string
+}
+
+// Inputs lists every input the action accepts, in the order action.yml shows them.
+func Inputs() []Input {
+	return []Input{
+		{Name: "publisher-id", Required: true, Description: "Publisher id in the Cloud Partner Portal, e.g. contoso."},
+		{Name: "offer-id", Description: "Offer id. Required unless operation-id is a Location value, which names the offer."},
+		{Name: "operation-id", Description: "The operation to watch: its GUID, or the Location / Operation-Location header value returned by Publish, Go-live or Cancel. Empty: the offer's running operation, else its newest."},
+		{Name: "tenant-id", Description: "Azure AD tenant (GUID or domain) of the app that calls the API."},
+		{Name: "client-id", Description: "Application (client) id of that app."},
+		{Name: "client-secret", Secret: true, Description: "Client secret of that app. Pass it from a secret."},
+		{Name: "access-token", Secret: true, Description: "A bearer token for the API, used as is instead of tenant-id/client-id/client-secret."},
+		{Name: "authority-host", Default: "https://login.microsoftonline.com", Description: "Azure AD authority host."},
+		{Name: "api-url", Default: "https://cloudpartner.azure.com", Description: "Cloud Partner Portal API base URL."},
+		{Name: "api-version", Default: "2017-10-31", Description: "CPP API version."},
+		{Name: "timeout", Default: "60m", Description: "How long to wait in all (Go duration, e.g. 90m, 5h30m)."},
+		{Name: "initial-interval", Default: "15s", Description: "First wait between polls; waits grow exponentially from here."},
+		{Name: "max-interval", Default: "5m", Description: "Longest wait between polls, jitter included (a server's Retry-After may ask for more)."},
+		{Name: "stop-at-signoff", Default: "true", Description: "Succeed when the operation reaches publisher sign-off (preview ready, waiting for Go Live)."},
+		{Name: "annotate", Default: "warning", Description: "Lowest message level that becomes an annotation: error, warning, information or none."},
+	}
+}
+
+// Getenv reads an environment variable.
+type Getenv func(string) string
+
+// Lookup reads an input the way the runner passes it to a Docker action:
+// INPUT_<NAME> upper-cased with its hyphens kept, falling back to the
+// underscore form, which some container setups use because hyphenated
+// variable names go missing there. Surrounding white space is trimmed.
+func Lookup(getenv Getenv, name string) string {
+	upper := strings.ToUpper(name)
+	if v := strings.TrimSpace(getenv("INPUT_" + upper)); v != "" {
+		return v
+	}
+	return strings.TrimSpace(getenv("INPUT_" + strings.ReplaceAll(upper, "-", "_")))
+}
+
+// Default returns the default of the named input ("" if it has none).
+func Default(name string) string {
+	for _, in := range Inputs() {
+		if in.Name == name {
+			return in.Default
+		}
+	}
+	return ""
+}

@@ -1,0 +1,225 @@
+// Package cpp speaks HTTP to the Cloud Partner Portal API and returns values.
+// It never prints: callers decide what a response means for the user.
+package cpp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Tokens hands out bearer tokens. Refresh drops the cached one so the next
+// Token call fetches anew (after a 401).
+type Tokens interface {
+	Token(ctx context.Context) (string, error)
+	Refresh()
+}
+
+// DefaultMaxBody caps how much of a response is read: a 50-step operation is
+// tens of kilobytes, so this leaves room without letting a hostile body
+// exhaust memory.
+const DefaultMaxBody = 8 << 20
+
+// DefaultRequestTimeout bounds one request, body included.
+const DefaultRequestTimeout = 60 * time.Second
+
+// Client calls the CPP API for one api-url and api-version.
+type Client struct {
+	base       *url.URL
+	apiVersion string
+	tokens     Tokens
+	http       *http.Client
+	maxBody    int64
+	now        func() time.Time
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient sets the HTTP client (tests, custom transports).
+func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
+
+// WithMaxBody sets the response size cap in bytes.
+func WithMaxBody(n int64) Option { return func(c *Client) { c.maxBody = n } }
+
+// WithNow sets the clock used to read HTTP-date Retry-After values.
+func WithNow(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+
+// New returns a client for the API at base (scheme and host, optional path prefix).
+func New(base *url.URL, apiVersion string, tokens Tokens, opts ...Option) *Client {
+	c := &Client{
+		base:       base,
+		apiVersion: apiVersion,
+		tokens:     tokens,
+		http:       &http.Client{Timeout: DefaultRequestTimeout},
+		maxBody:    DefaultMaxBody,
+		now:        time.Now,
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// Operation fetches one operation.
+func (c *Client) Operation(ctx context.Context, publisher, offer, id string) (Operation, error) {
+	const call = "GET operation"
+	body, err := c.do(ctx, call, http.MethodGet, nil, "publishers", publisher, "offers", offer, "operations", id)
+	if err != nil {
+		return Operation{}, err
+	}
+	op, err := DecodeOperation(body)
+	if err != nil {
+		return Operation{}, &Error{Call: call, Retry: true, Err: describeUndecodable(body, err)}
+	}
+	return op, nil
+}
+
+// Submissions lists the offer's operations (Retrieve operations, no id).
+func (c *Client) Submissions(ctx context.Context, publisher, offer string) ([]Submission, error) {
+	const call = "GET submissions"
+	body, err := c.do(ctx, call, http.MethodGet, nil, "publishers", publisher, "offers", offer, "submissions")
+	if err != nil {
+		return nil, err
+	}
+	subs, err := DecodeSubmissions(body)
+	if err != nil {
+		return nil, &Error{Call: call, Retry: true, Err: describeUndecodable(body, err)}
+	}
+	return subs, nil
+}
+
+// Offers lists the publisher's offers (Retrieve offers).
+func (c *Client) Offers(ctx context.Context, publisher string) ([]Offer, error) {
+	const call = "GET offers"
+	body, err := c.do(ctx, call, http.MethodGet, nil, "publishers", publisher, "offers")
+	if err != nil {
+		return nil, err
+	}
+	offers, err := DecodeOffers(body)
+	if err != nil {
+		return nil, &Error{Call: call, Retry: true, Err: describeUndecodable(body, err)}
+	}
+	return offers, nil
+}
+
+// Cancel asks the API to cancel the offer's running operation.
+func (c *Client) Cancel(ctx context.Context, publisher, offer string) error {
+	_, err := c.do(ctx, "POST cancel", http.MethodPost, strings.NewReader("{}"), "publishers", publisher, "offers", offer, "cancel")
+	return err
+}
+
+// URL builds the request URL. Every segment is path-escaped, so an id cannot
+// add a segment, a query or a fragment.
+func (c *Client) URL(segments ...string) string {
+	var b strings.Builder
+	b.WriteString(strings.TrimSuffix(c.base.String(), "/"))
+	b.WriteString("/api")
+	for _, s := range segments {
+		b.WriteByte('/')
+		b.WriteString(url.PathEscape(s))
+	}
+	b.WriteString("?api-version=")
+	b.WriteString(url.QueryEscape(c.apiVersion))
+	return b.String()
+}
+
+// do sends one request; on a 401 it refreshes the token and tries once more,
+// since a token can be revoked or expire early. A second 401 is final.
+func (c *Client) do(ctx context.Context, call, method string, body *strings.Reader, segments ...string) ([]byte, error) {
+	target := c.URL(segments...)
+	for attempt := 0; ; attempt++ {
+		token, err := c.tokens.Token(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s: getting a token: %w", call, err)
+		}
+		var rd io.Reader
+		if body != nil {
+			_, _ = body.Seek(0, io.SeekStart)
+			rd = body
+		}
+		req, err := http.NewRequestWithContext(ctx, method, target, rd)
+		if err != nil {
+			return nil, &Error{Call: call, Err: err}
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Accept", "application/json")
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		data, status, header, err := c.send(req)
+		if err != nil {
+			// Transport failures are worth another try; the caller knows whether
+			// its own context ended, which is not.
+			return nil, &Error{Call: call, Retry: true, Err: err}
+		}
+		if status == http.StatusUnauthorized && attempt == 0 {
+			c.tokens.Refresh()
+			continue
+		}
+		if status < 200 || status > 299 {
+			return nil, &Error{
+				Call:       call,
+				StatusCode: status,
+				Detail:     serverDetail(data),
+				Wait:       RetryAfter(header, c.now()),
+				Retry:      retryable(status),
+			}
+		}
+		return data, nil
+	}
+}
+
+// send performs the request and reads at most maxBody bytes of the answer.
+func (c *Client) send(req *http.Request) ([]byte, int, http.Header, error) {
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, 0, nil, scrubURL(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("reading the response (HTTP %d) was cut short: %w", resp.StatusCode, scrubURL(err))
+	}
+	if int64(len(data)) > c.maxBody {
+		return nil, 0, nil, fmt.Errorf("the response (HTTP %d) is larger than %d bytes", resp.StatusCode, c.maxBody)
+	}
+	return data, resp.StatusCode, resp.Header, nil
+}
+
+// scrubURL keeps the operation, not the query string, in transport errors:
+// url.Error repeats the whole URL, which is noise in a log line.
+func scrubURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s %s: %w", ue.Op, redactQuery(ue.URL), ue.Err)
+	}
+	return err
+}
+
+func redactQuery(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "the API"
+	}
+	u.RawQuery = ""
+	return u.String()
+}
+
+// describeUndecodable says what came back instead of JSON; proxies answer
+// with HTML error pages.
+func describeUndecodable(body []byte, err error) error {
+	trimmed := strings.TrimSpace(string(body[:min(len(body), 512)]))
+	if strings.HasPrefix(trimmed, "<") {
+		return errors.New("the response is HTML, not JSON (a proxy or gateway error page?)")
+	}
+	if len(trimmed) == 0 {
+		return errors.New("the response body is empty")
+	}
+	return fmt.Errorf("the response is not the JSON expected: %w", err)
+}

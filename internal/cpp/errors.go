@@ -1,0 +1,125 @@
+package cpp
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Error is a failed API call. It says whether trying again can help and, for
+// HTTP errors, what the status means for the person reading the log.
+type Error struct {
+	// Call names the request, e.g. "GET operation".
+	Call string
+	// StatusCode is the HTTP status; 0 when no response was read whole.
+	StatusCode int
+	// Detail is the server's own explanation, if its body had one.
+	Detail string
+	// Wait is the delay the server asked for (Retry-After); 0 when none.
+	Wait time.Duration
+	// Retry is true when the same request may succeed later.
+	Retry bool
+	Err   error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Call)
+	if e.StatusCode != 0 {
+		fmt.Fprintf(&b, ": HTTP %d", e.StatusCode)
+		if m := Meaning(e.StatusCode); m != "" {
+			b.WriteString(" — ")
+			b.WriteString(m)
+		}
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	if e.Detail != "" {
+		b.WriteString(" (server said: ")
+		b.WriteString(e.Detail)
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Transient reports whether the call may succeed if made again.
+func (e *Error) Transient() bool { return e.Retry }
+
+// RetryAfter is the wait the server asked for, 0 if it asked for none.
+func (e *Error) RetryAfter() time.Duration { return e.Wait }
+
+// Meaning explains an HTTP status in the terms of the reference's status-code
+// tables and what the user should do about it.
+func Meaning(code int) string {
+	switch {
+	case code == http.StatusBadRequest:
+		return "bad or malformed request: check api-version and the ids"
+	case code == http.StatusUnauthorized:
+		return "the token was refused: check tenant-id, client-id and client-secret (or access-token), and that the app is registered for the Cloud Partner Portal"
+	case code == http.StatusForbidden:
+		return "forbidden: the service principal has not been added to this publisher in the Cloud Partner Portal (Settings → Users), or lacks the Owner role"
+	case code == http.StatusNotFound:
+		return "not found: the publisher, offer or operation does not exist"
+	case code == http.StatusConflict:
+		return "conflict: another operation on this offer is in the way"
+	case code == http.StatusTooManyRequests:
+		return "throttled: too many requests"
+	case code >= 500:
+		return "the service had a problem"
+	}
+	return ""
+}
+
+// retryable reports whether an HTTP status is worth another try.
+func retryable(code int) bool {
+	return code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500
+}
+
+// serverDetail pulls the message out of an error body: {"error":{"code","message"}},
+// {"message"}, {"error":"…"}, or else the first line of plain text.
+func serverDetail(body []byte) string {
+	var v struct {
+		Message string          `json:"message"`
+		Error   json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(body, &v) == nil {
+		if v.Message != "" {
+			return clip(v.Message)
+		}
+		var inner struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		}
+		if json.Unmarshal(v.Error, &inner) == nil && inner.Message != "" {
+			return clip(strings.TrimSpace(inner.Code + " " + inner.Message))
+		}
+		if s, ok := asString(v.Error); ok {
+			return clip(s)
+		}
+		return ""
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(string(body)), "\n")
+	return clip(line)
+}
+
+// clip bounds server text kept in an error; the reporter makes it inert.
+func clip(s string) string {
+	const limit = 300
+	s = strings.TrimSpace(s)
+	if len(s) <= limit {
+		return s
+	}
+	cut := limit
+	for cut > 0 && !isRuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }

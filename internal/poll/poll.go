@@ -1,0 +1,184 @@
+// Package poll watches an operation until it reaches a verdict: it fetches
+// snapshots on a backoff schedule, judges each, and never outlives its timeout.
+package poll
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
+	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
+)
+
+// SignoffStep is the step at which a publish waits for the publisher to Go Live.
+const SignoffStep = "publisher-signoff"
+
+// ErrTimeout is the context cause when the gate's timeout ends the wait.
+var ErrTimeout = errors.New("the gate's timeout was reached")
+
+// Observer hears what happens while polling; the reporter implements it.
+type Observer interface {
+	// Snapshot is called with every operation fetched.
+	Snapshot(op *cpp.Operation, poll int)
+	// Retrying is called when a poll failed in a way worth retrying.
+	Retrying(err error, wait time.Duration)
+}
+
+// Poller fetches an operation until it reaches a verdict.
+type Poller struct {
+	// Fetch gets the current operation.
+	Fetch           func(ctx context.Context) (cpp.Operation, error)
+	Clock           Clock
+	Timeout         time.Duration
+	InitialInterval time.Duration
+	MaxInterval     time.Duration
+	// RequestTimeout bounds one Fetch; 0 means cpp.DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	StopAtSignoff  bool
+	Observer       Observer
+}
+
+// Run polls until a terminal state, a permanent error, the timeout, or ctx
+// ends (a signal). Every wait is a select on the context.
+func (p *Poller) Run(ctx context.Context) verdict.Verdict {
+	clock := p.Clock
+	if clock == nil {
+		clock = RealClock{}
+	}
+	reqTimeout := p.RequestTimeout
+	if reqTimeout <= 0 {
+		reqTimeout = cpp.DefaultRequestTimeout
+	}
+	start := clock.Now()
+	deadline := start.Add(p.Timeout)
+	// The wall-clock deadline is the hard stop: no request outlives it.
+	ctx, cancel := context.WithTimeoutCause(ctx, p.Timeout, ErrTimeout)
+	defer cancel()
+
+	sched := newSchedule(p.InitialInterval, p.MaxInterval)
+	var v verdict.Verdict
+	finish := func(s verdict.Status, err error) verdict.Verdict {
+		v.Status, v.Err, v.Elapsed = s, err, clock.Now().Sub(start)
+		return v
+	}
+	for {
+		remaining := deadline.Sub(clock.Now())
+		if remaining <= 0 {
+			return finish(verdict.TimedOut, timeoutError(p.Timeout))
+		}
+		v.Polls++
+		reqCtx, cancelReq := context.WithTimeout(ctx, min(reqTimeout, remaining))
+		op, err := p.Fetch(reqCtx)
+		reqExpired := reqCtx.Err() != nil
+		cancelReq()
+
+		if ctx.Err() != nil {
+			return stopped(ctx, finish, p.Timeout)
+		}
+		wait := sched.next()
+		if err != nil {
+			if reqExpired {
+				err = fmt.Errorf("no answer within %s: %w", min(reqTimeout, remaining).Round(time.Millisecond), err)
+			} else if !isTransient(err) {
+				return finish(verdict.Error, err)
+			}
+			if ra := retryAfter(err); ra > wait {
+				wait = ra // the server's ask wins over max-interval, never over the timeout
+			}
+			if p.Observer != nil {
+				p.Observer.Retrying(err, min(wait, deadline.Sub(clock.Now())))
+			}
+		} else {
+			v.Operation = &op
+			if p.Observer != nil {
+				p.Observer.Snapshot(&op, v.Polls)
+			}
+			if s, step, done := Judge(&op, p.StopAtSignoff); done {
+				switch s {
+				case verdict.Blocked:
+					v.BlockedStep = step
+				case verdict.Failed:
+					v.FailedStep = step
+				}
+				return finish(s, nil)
+			}
+		}
+
+		remaining = deadline.Sub(clock.Now())
+		if wait >= remaining {
+			// The next poll would come after the deadline: wait out the
+			// remainder (a signal still ends it) and report the timeout.
+			if clock.Sleep(ctx, remaining) != nil {
+				return stopped(ctx, finish, p.Timeout)
+			}
+			return finish(verdict.TimedOut, timeoutError(p.Timeout))
+		}
+		if clock.Sleep(ctx, wait) != nil {
+			return stopped(ctx, finish, p.Timeout)
+		}
+	}
+}
+
+// Judge decides whether a snapshot is terminal and with what status. step is
+// the blocked or failed step's id, where there is one.
+func Judge(op *cpp.Operation, stopAtSignoff bool) (s verdict.Status, step string, done bool) {
+	for i := range op.Steps {
+		if st, _ := op.Steps[i].State(); st == cpp.StateBlocked {
+			return verdict.Blocked, op.Steps[i].ID, true
+		}
+	}
+	opState, _ := op.State()
+	failedStep := ""
+	for i := range op.Steps {
+		if st, _ := op.Steps[i].State(); st == cpp.StateFailed {
+			failedStep = op.Steps[i].ID
+			break
+		}
+	}
+	switch {
+	case opState == cpp.StateFailed || failedStep != "":
+		return verdict.Failed, failedStep, true
+	case opState == cpp.StateCanceled:
+		return verdict.Canceled, "", true
+	case opState == cpp.StateCompleted:
+		return verdict.Completed, "", true
+	}
+	if stopAtSignoff {
+		if opState == cpp.StateWaitingReview {
+			return verdict.AwaitingSignoff, "", true
+		}
+		for i := range op.Steps {
+			if st, _ := op.Steps[i].State(); st == cpp.StateWaitingReview && op.Steps[i].ID == SignoffStep {
+				return verdict.AwaitingSignoff, "", true
+			}
+		}
+	}
+	return "", "", false
+}
+
+// stopped turns an ended context into timed-out or interrupted.
+func stopped(ctx context.Context, finish func(verdict.Status, error) verdict.Verdict, timeout time.Duration) verdict.Verdict {
+	if errors.Is(context.Cause(ctx), ErrTimeout) {
+		return finish(verdict.TimedOut, timeoutError(timeout))
+	}
+	return finish(verdict.Interrupted, fmt.Errorf("interrupted: %w", context.Cause(ctx)))
+}
+
+func timeoutError(d time.Duration) error {
+	return fmt.Errorf("the operation did not finish within timeout %s", d)
+}
+
+func isTransient(err error) bool {
+	var t interface{ Transient() bool }
+	return errors.As(err, &t) && t.Transient()
+}
+
+func retryAfter(err error) time.Duration {
+	var r interface{ RetryAfter() time.Duration }
+	if errors.As(err, &r) {
+		return r.RetryAfter()
+	}
+	return 0
+}

@@ -1,0 +1,265 @@
+// Package report is the only place that prints: it turns snapshots into log
+// lines and annotations while polling, and a verdict into outputs and the job
+// summary at the end. Inside the runner it speaks workflow commands; outside
+// it prints plain, readable lines.
+package report
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/config"
+	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
+)
+
+// maxAnnotationsPerLevel matches what the runner shows per kind and step;
+// anything beyond goes to the log and the summary only.
+const maxAnnotationsPerLevel = 10
+
+// Reporter renders one gate run.
+type Reporter struct {
+	act      *githubactions.Action
+	out      io.Writer
+	getenv   func(string) string
+	runner   bool
+	annotate config.Annotate
+	now      func() time.Time
+	start    time.Time
+
+	secrets   []string
+	seen      map[string]bool   // messages already shown, by step and text
+	steps     map[string]string // last status line shown per step
+	opStatus  string
+	unknown   map[string]bool // unknown statuses already warned about
+	retried   map[string]int  // transient errors already reported, with counts
+	annotated map[string]int  // annotations issued per level
+	overflow  int             // messages past the annotation cap
+}
+
+// Option configures a Reporter.
+type Option func(*Reporter)
+
+// WithWriter sets where log lines and workflow commands go (stdout).
+func WithWriter(w io.Writer) Option { return func(r *Reporter) { r.out = w } }
+
+// WithGetenv sets how the environment is read (GITHUB_ACTIONS, GITHUB_OUTPUT, …).
+func WithGetenv(g func(string) string) Option { return func(r *Reporter) { r.getenv = g } }
+
+// WithNow sets the clock used for the elapsed-time prefix of plain lines.
+func WithNow(now func() time.Time) Option { return func(r *Reporter) { r.now = now } }
+
+// WithAnnotate sets the lowest message level that becomes an annotation.
+func WithAnnotate(a config.Annotate) Option { return func(r *Reporter) { r.annotate = a } }
+
+// New returns a Reporter; by default it writes to stdout and annotates warnings and errors.
+func New(opts ...Option) *Reporter {
+	r := &Reporter{
+		out:       os.Stdout,
+		getenv:    os.Getenv,
+		annotate:  config.AnnotateWarning,
+		now:       time.Now,
+		seen:      map[string]bool{},
+		steps:     map[string]string{},
+		unknown:   map[string]bool{},
+		retried:   map[string]int{},
+		annotated: map[string]int{},
+	}
+	for _, o := range opts {
+		o(r)
+	}
+	r.runner = r.getenv("GITHUB_ACTIONS") == "true"
+	r.start = r.now()
+	r.act = githubactions.New(githubactions.WithWriter(r.out), githubactions.WithGetenv(r.getenv))
+	return r
+}
+
+// SetAnnotate changes the annotation threshold once the config is known.
+func (r *Reporter) SetAnnotate(a config.Annotate) { r.annotate = a }
+
+// Mask hides a secret: the runner replaces it with *** in the log, and this
+// reporter scrubs it from everything it writes, outputs and summary included.
+func (r *Reporter) Mask(secret string) {
+	if secret == "" {
+		return
+	}
+	for _, s := range r.secrets {
+		if s == secret {
+			return
+		}
+	}
+	r.secrets = append(r.secrets, secret)
+	if r.runner {
+		r.act.AddMask(secret)
+	}
+}
+
+// scrub replaces every known secret in s.
+func (r *Reporter) scrub(s string) string {
+	for _, secret := range r.secrets {
+		s = strings.ReplaceAll(s, secret, "***")
+	}
+	return s
+}
+
+// Logf prints one plain line of the gate's own; args are made inert.
+func (r *Reporter) Logf(format string, args ...any) {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = inert(s)
+		}
+	}
+	r.line(fmt.Sprintf(format, args...))
+}
+
+// line writes a finished line; it never starts with "::", so no server text
+// can become a command. Outside the runner (which timestamps every line) it
+// is prefixed with the time since the start, so the log reads as a timeline.
+func (r *Reporter) line(s string) {
+	if !r.runner && s != "" {
+		s = fmt.Sprintf("[%6s] %s", fmtElapsed(r.now().Sub(r.start)), s)
+	}
+	fmt.Fprintln(r.out, r.scrub(s))
+}
+
+// fmtElapsed renders a duration as m:ss or h:mm:ss.
+func fmtElapsed(d time.Duration) string {
+	d = d.Round(time.Second)
+	h, m, sec := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%02d", h, m, sec)
+	}
+	return fmt.Sprintf("%d:%02d", m, sec)
+}
+
+// debugf is shown in the runner only with step debug logging on.
+func (r *Reporter) debugf(format string, args ...any) {
+	if r.runner {
+		r.act.Debugf("%s", r.scrub(inert(fmt.Sprintf(format, args...))))
+	}
+}
+
+// Snapshot logs what changed since the last snapshot: the operation's status,
+// each step's status and progress, and every message not shown before.
+func (r *Reporter) Snapshot(op *cpp.Operation, poll int) {
+	r.debugf("poll %d: operation %s", poll, op.Status)
+	// Compare rendered (normalised) states: "Running" after "running" is no change.
+	if st := r.status(op.Status, "the operation"); st != r.opStatus {
+		r.opStatus = st
+		r.Logf("Operation is %s", st)
+	}
+	for _, m := range op.Messages {
+		r.message("Operation", "", m, "")
+	}
+	for i := range op.Steps {
+		s := &op.Steps[i]
+		line := fmt.Sprintf("%s: %s, %d%%", inert(s.Title()), r.status(s.Status, "step "+s.Title()), s.ProgressPercentage)
+		if s.EstimatedTimeFrame != "" {
+			line += ", estimated " + inert(s.EstimatedTimeFrame)
+		}
+		prev, shown := r.steps[s.ID]
+		if prev != line {
+			r.steps[s.ID] = line
+			// A step first seen not started is no news; its start will be.
+			if st, _ := s.State(); shown || st != cpp.StateNotStarted || s.ProgressPercentage != 0 {
+				r.line(line)
+			}
+		}
+		force := ""
+		if st, _ := s.State(); st == cpp.StateBlocked {
+			force = "error" // a blocked step's messages are what the user must fix
+		}
+		for _, m := range s.Messages {
+			r.message(s.Title(), s.ID, m, force)
+		}
+	}
+}
+
+// status renders a status, warning once about one this tool does not know.
+func (r *Reporter) status(raw, whose string) string {
+	st, ok := cpp.ParseState(raw)
+	if ok {
+		return string(st)
+	}
+	text := inert(raw)
+	if raw != "" && !r.unknown[raw] {
+		r.unknown[raw] = true
+		r.annotation("warning", "marketplace-gate", fmt.Sprintf("Unknown status %q for %s: still waiting", text, inert(whose)))
+	}
+	if text == "" {
+		return "(no status)"
+	}
+	return text
+}
+
+// message shows a step message once across all polls. force raises its
+// level (a blocked step's messages are errors).
+func (r *Reporter) message(title, stepID string, m cpp.Message, force string) {
+	lvl := level(m.Level)
+	if force != "" {
+		lvl = force
+	}
+	text := inert(m.HTML)
+	if text == "" {
+		return
+	}
+	key := stepID + "\x00" + text
+	if r.seen[key] {
+		return
+	}
+	r.seen[key] = true
+	if r.annotates(lvl) {
+		r.annotation(lvl, title, text)
+		return
+	}
+	r.line(fmt.Sprintf("%s: %s: %s", inert(title), lvl, text))
+}
+
+func (r *Reporter) annotates(lvl string) bool {
+	switch lvl {
+	case "error":
+		return r.annotate >= config.AnnotateError
+	case "warning":
+		return r.annotate >= config.AnnotateWarning
+	}
+	return r.annotate >= config.AnnotateInformation
+}
+
+// annotation issues ::error/::warning/::notice titled with title, or a plain
+// line outside the runner or past the runner's per-kind cap.
+func (r *Reporter) annotation(lvl, title, text string) {
+	title, text = r.scrub(inert(title)), r.scrub(text)
+	if !r.runner || r.annotated[lvl] >= maxAnnotationsPerLevel {
+		if r.runner {
+			r.overflow++
+		}
+		r.line(fmt.Sprintf("%s: %s: %s", title, lvl, text))
+		return
+	}
+	r.annotated[lvl]++
+	a := r.act.WithFieldsMap(map[string]string{"title": title})
+	switch lvl {
+	case "error":
+		a.Errorf("%s", text)
+	case "warning":
+		a.Warningf("%s", text)
+	default:
+		a.Noticef("%s", text)
+	}
+}
+
+// Retrying reports a transient failure once per distinct error; repeats go
+// to the debug log only, so a flapping API does not flood the log.
+func (r *Reporter) Retrying(err error, wait time.Duration) {
+	msg := inert(err.Error())
+	r.retried[msg]++
+	if r.retried[msg] > 1 {
+		r.debugf("again (%d times): %s; retrying in %s", r.retried[msg], msg, wait.Round(time.Millisecond))
+		return
+	}
+	r.line(fmt.Sprintf("Retrying in %s: %s", wait.Round(time.Millisecond), msg))
+}

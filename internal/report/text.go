@@ -1,0 +1,55 @@
+package report
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/htmltext"
+)
+
+// inert makes server text safe to print on one line of a workflow log: HTML
+// rendered to text, control characters and newlines gone, and the legacy
+// "##[command]" form (which the runner honours anywhere in a line) broken
+// with a zero-width joiner so it shows the same but is no command.
+func inert(s string) string {
+	s = htmltext.Text(strings.ToValidUTF8(s, ""))
+	return strings.ReplaceAll(s, "##[", "#\u2060#[")
+}
+
+// mdEscaper turns every character that Markdown or HTML could give meaning
+// to into a numeric entity. Entities are shown as the character but never
+// parsed as markup, and an entity pipe does not split a table cell.
+var mdEscaper = func() *strings.Replacer {
+	var pairs []string
+	for _, c := range "&<>\"'`*_{}[]()#+-!|~:@=" {
+		pairs = append(pairs, string(c), fmt.Sprintf("&#%d;", c))
+	}
+	return strings.NewReplacer(pairs...)
+}()
+
+// md escapes text for a Markdown table cell or list item: no tag, image,
+// script, link, emphasis or table break survives.
+func md(s string) string { return mdEscaper.Replace(s) }
+
+// safeURL returns u when it is an absolute http(s) URL, re-encoded so that
+// characters with meaning in Markdown cannot close the link; "" otherwise.
+func safeURL(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return ""
+	}
+	r := strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E", "\"", "%22", "'", "%27", "`", "%60", "|", "%7C", "[", "%5B", "]", "%5D")
+	return r.Replace(u.String())
+}
+
+// level normalises a message level to error, warning or information.
+func level(l string) string {
+	switch strings.ToLower(strings.TrimSpace(l)) {
+	case "error", "err", "critical", "fatal":
+		return "error"
+	case "warning", "warn":
+		return "warning"
+	}
+	return "information"
+}

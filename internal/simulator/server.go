@@ -1,0 +1,320 @@
+// Package simulator is an in-process Cloud Partner Portal and Azure AD token
+// endpoint, faithful to the reference pages and their quirks: the operation
+// wrapped in a one-element array, mixed status spellings, blocked steps. The
+// demo and the tests run the real gate against it.
+package simulator
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Fixed identities of the simulated publisher and app.
+const (
+	Publisher    = "contoso"
+	Offer        = "contoso-vm"
+	OperationID  = "5a63deb5-925b-4ee0-938b-7c86fbf287c5"
+	Tenant       = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+	ClientID     = "0b1c7f3e-4a5d-4c6e-9f80-1a2b3c4d5e6f"
+	ClientSecret = "sim-client-secret-Zq8~xR2vT5wY"
+	APIVersion   = "2017-10-31"
+)
+
+// Request is one request the simulator received.
+type Request struct {
+	Method, Path, Query string
+	Authorized          bool
+}
+
+// Server is the simulated API. Its zero value is not usable; call New.
+type Server struct {
+	mu        sync.Mutex
+	scenario  Scenario
+	frame     int
+	canceled  bool
+	tokens    map[string]bool
+	requests  []Request
+	tokenTTL  time.Duration
+	arrayWrap bool
+	offers    []string
+	intercept func(w http.ResponseWriter, r *http.Request) bool
+	mux       *http.ServeMux
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithTokenTTL sets the lifetime of issued tokens (expires_in).
+func WithTokenTTL(d time.Duration) Option { return func(s *Server) { s.tokenTTL = d } }
+
+// WithObjectBody answers GET operation with a bare object instead of the
+// documented one-element array.
+func WithObjectBody() Option { return func(s *Server) { s.arrayWrap = false } }
+
+// WithOffers sets the publisher's offers (the first one has the operation).
+func WithOffers(ids ...string) Option { return func(s *Server) { s.offers = ids } }
+
+// WithIntercept lets a test answer a request itself (fault injection): when
+// f returns true the simulator does nothing more with that request.
+func WithIntercept(f func(w http.ResponseWriter, r *http.Request) bool) Option {
+	return func(s *Server) { s.intercept = f }
+}
+
+// New returns a simulator playing sc, its operation already submitted.
+func New(sc Scenario, opts ...Option) *Server {
+	s := &Server{
+		scenario:  sc,
+		tokens:    map[string]bool{},
+		tokenTTL:  time.Hour,
+		arrayWrap: true,
+		offers:    []string{Offer, "contoso-vm-byol", "contoso-app"},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.routes()
+	return s
+}
+
+// Start serves the simulator on a loopback port; close it when done.
+func (s *Server) Start() *httptest.Server { return httptest.NewServer(s) }
+
+// Requests returns a copy of the requests received so far.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// RevokeTokens invalidates every token issued so far (the API then answers 401).
+func (s *Server) RevokeTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens = map[string]bool{}
+}
+
+// Polls is how many times the operation was fetched.
+func (s *Server) Polls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.frame
+}
+
+// ServeHTTP routes a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, Authorized: r.Header.Get("Authorization") != ""})
+	intercept := s.intercept
+	s.mu.Unlock()
+	if intercept != nil && intercept(w, r) {
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) routes() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /{tenant}/oauth2/token", s.token)
+	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.token)
+	mux.HandleFunc("GET /api/publishers/{p}/offers", s.api(s.listOffers))
+	mux.HandleFunc("GET /api/publishers/{p}/offers/{o}/submissions", s.api(s.listSubmissions))
+	mux.HandleFunc("GET /api/publishers/{p}/offers/{o}/submissions/", s.api(s.listSubmissions))
+	mux.HandleFunc("GET /api/publishers/{p}/offers/{o}/operations/{id}", s.api(s.operation))
+	mux.HandleFunc("POST /api/publishers/{p}/offers/{o}/publish", s.api(s.publish))
+	mux.HandleFunc("POST /api/publishers/{p}/offers/{o}/cancel", s.api(s.cancel))
+	s.mux = mux
+}
+
+// token is the Azure AD v1 client-credentials endpoint. Like AAD v1 it
+// returns expires_in as a string.
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		aadError(w, http.StatusBadRequest, "invalid_request", "AADSTS900144: The request body must contain the following parameter: 'grant_type'.")
+		return
+	}
+	switch {
+	case r.PathValue("tenant") != Tenant:
+		aadError(w, http.StatusBadRequest, "invalid_request", fmt.Sprintf("AADSTS90002: Tenant '%s' not found.", r.PathValue("tenant")))
+	case r.PostForm.Get("grant_type") != "client_credentials":
+		aadError(w, http.StatusBadRequest, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.")
+	case r.PostForm.Get("client_id") != ClientID:
+		aadError(w, http.StatusBadRequest, "unauthorized_client", fmt.Sprintf("AADSTS700016: Application with identifier '%s' was not found in the directory.", r.PostForm.Get("client_id")))
+	case r.PostForm.Get("client_secret") != ClientSecret:
+		aadError(w, http.StatusUnauthorized, "invalid_client", "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.")
+	case r.PostForm.Get("resource") != "https://cloudpartner.azure.com" && r.PostForm.Get("scope") != "https://cloudpartner.azure.com/.default":
+		aadError(w, http.StatusBadRequest, "invalid_resource", "AADSTS500011: The resource principal was not found in the tenant.")
+	default:
+		tok := "sim-token-" + randomHex()
+		s.mu.Lock()
+		s.tokens[tok] = true
+		ttl := s.tokenTTL
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]string{
+			"token_type": "Bearer", "expires_in": fmt.Sprint(int(ttl.Seconds())),
+			"resource": "https://cloudpartner.azure.com", "access_token": tok,
+		})
+	}
+}
+
+func aadError(w http.ResponseWriter, code int, kind, desc string) {
+	writeJSON(w, code, map[string]any{
+		"error":             kind,
+		"error_description": desc + "\r\nTrace ID: 0f1e2d3c-0000-4000-8000-000000000000\r\nTimestamp: 2026-11-21 09:00:00Z",
+		"error_codes":       []int{},
+	})
+}
+
+// api checks the bearer token, api-version and publisher before h runs.
+func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		s.mu.Lock()
+		ok := strings.HasPrefix(auth, "Bearer ") && s.tokens[strings.TrimPrefix(auth, "Bearer ")]
+		s.mu.Unlock()
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="https://login.windows.net/`+Tenant+`"`)
+			apiError(w, http.StatusUnauthorized, "Unauthorized", "Authentication failed. The 'Authorization' header is missing or invalid.")
+			return
+		}
+		if r.URL.Query().Get("api-version") == "" {
+			apiError(w, http.StatusBadRequest, "BadRequest", "The api-version query parameter is required.")
+			return
+		}
+		if r.PathValue("p") != Publisher {
+			apiError(w, http.StatusNotFound, "NotFound", "The publisher was not found.")
+			return
+		}
+		if o := r.PathValue("o"); o != "" && !s.hasOffer(o) {
+			apiError(w, http.StatusNotFound, "NotFound", "The offer was not found.")
+			return
+		}
+		h(w, r)
+	}
+}
+
+// Authorize issues a token without the AAD endpoint, for tests that pass access-token.
+func (s *Server) Authorize() string {
+	tok := "sim-token-" + randomHex()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens[tok] = true
+	return tok
+}
+
+func (s *Server) hasOffer(o string) bool {
+	for _, id := range s.offers {
+		if id == o {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) listOffers(w http.ResponseWriter, r *http.Request) {
+	list := make([]map[string]any, 0, len(s.offers))
+	for i, id := range s.offers {
+		list = append(list, map[string]any{
+			"offerTypeId": "microsoft-azure-virtualmachines", "publisherId": Publisher, "status": "published",
+			"id": id, "version": i + 1, "definition": map[string]string{"displayText": "Contoso " + id},
+			"changedTime": "2026-11-20T23:33:47.8802283Z",
+		})
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
+func (s *Server) listSubmissions(w http.ResponseWriter, r *http.Request) {
+	if r.PathValue("o") != s.offers[0] {
+		writeJSON(w, http.StatusOK, []any{})
+		return
+	}
+	s.mu.Lock()
+	op := s.current()
+	s.mu.Unlock()
+	state := "running"
+	if st := strings.ToLower(op.Status); st != "running" {
+		state = "completed"
+	}
+	writeJSON(w, http.StatusOK, []map[string]any{
+		{
+			"id": "0c8a1f8e-3f5b-4d5e-8f2a-000000000001", "offerId": r.PathValue("o"), "offerVersion": 1,
+			"offerTypeId": "microsoft-azure-virtualmachines", "publisherId": Publisher, "submissionType": "publish",
+			"submissionState": "completed", "publishingVersion": 1, "slot": "production", "version": 636576975611768000,
+			"changedTime": "2026-10-02T21:46:01.179948Z",
+		},
+		{
+			"id": OperationID, "offerId": r.PathValue("o"), "offerVersion": 1,
+			"offerTypeId": "microsoft-azure-virtualmachines", "publisherId": Publisher, "submissionType": "publish",
+			"submissionState": state, "publishingVersion": 2, "slot": "staging", "version": 636576975611768314,
+			"definition":  map[string]any{"metadata": map[string]string{"emails": "jdoe@contoso.com"}},
+			"changedTime": "2026-11-21T09:00:01.179948Z",
+		},
+	})
+}
+
+// operation plays the next frame of the scenario.
+func (s *Server) operation(w http.ResponseWriter, r *http.Request) {
+	if r.PathValue("id") != OperationID || r.PathValue("o") != s.offers[0] {
+		apiError(w, http.StatusNotFound, "NotFound", "The operation was not found.")
+		return
+	}
+	s.mu.Lock()
+	op := s.current()
+	s.frame++
+	wrap := s.arrayWrap
+	s.mu.Unlock()
+	if wrap {
+		writeJSON(w, http.StatusOK, []wireOperation{op})
+		return
+	}
+	writeJSON(w, http.StatusOK, op)
+}
+
+// current is the frame to show now; s.mu must be held.
+func (s *Server) current() wireOperation {
+	frames := s.scenario.Frames
+	op := frames[min(s.frame, len(frames)-1)]
+	if s.canceled {
+		op.Status = "canceled"
+		op.CancellationRequestState = "cancelled"
+	}
+	return op
+}
+
+func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.frame, s.canceled = 0, false
+	s.mu.Unlock()
+	w.Header().Set("Location", fmt.Sprintf("/api/publishers/%s/offers/%s/operations/%s?api-version=%s", Publisher, r.PathValue("o"), OperationID, APIVersion))
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.canceled = true
+	s.mu.Unlock()
+	w.Header().Set("Location", fmt.Sprintf("/api/publishers/%s/offers/%s/operations/%s?api-version=%s", Publisher, r.PathValue("o"), OperationID, APIVersion))
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func apiError(w http.ResponseWriter, code int, kind, msg string) {
+	writeJSON(w, code, map[string]any{"error": map[string]string{"code": kind, "message": msg}})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func randomHex() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

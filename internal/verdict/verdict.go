@@ -1,0 +1,48 @@
+// Package verdict names what the gate concluded and what exit code that means.
+package verdict
+
+import (
+	"time"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
+)
+
+// Status is the gate's conclusion, exactly as written to the `status` output.
+type Status string
+
+const (
+	Completed       Status = "completed"
+	AwaitingSignoff Status = "awaiting-signoff"
+	Failed          Status = "failed"
+	Blocked         Status = "blocked"
+	Canceled        Status = "canceled"
+	TimedOut        Status = "timed-out"
+	Interrupted     Status = "interrupted"
+	Error           Status = "error"
+)
+
+// Passed reports whether the publish went through far enough for the job to pass.
+func (s Status) Passed() bool { return s == Completed || s == AwaitingSignoff }
+
+// ExitCode is 0 for a passing status and 1 for everything else.
+func (s Status) ExitCode() int {
+	if s.Passed() {
+		return 0
+	}
+	return 1
+}
+
+// Verdict is everything the reporter needs to render the end of a run.
+type Verdict struct {
+	Status      Status
+	OperationID string
+	OfferID     string
+	// Operation is the last snapshot seen; nil when none was fetched.
+	Operation   *cpp.Operation
+	BlockedStep string
+	FailedStep  string
+	Polls       int
+	Elapsed     time.Duration
+	// Err explains Error, TimedOut and Interrupted verdicts; nil otherwise.
+	Err error
+}
