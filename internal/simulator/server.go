@@ -77,7 +77,9 @@ func New(sc Scenario, opts ...Option) *Server {
 		offers:    []string{Offer, "contoso-vm-byol", "contoso-app"},
 	}
 	for _, o := range opts {
-		o(s)
+		if o != nil {
+			o(s)
+		}
 	}
 	s.routes()
 	return s

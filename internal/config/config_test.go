@@ -1,0 +1,188 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+const guid = "5a63deb5-925b-4ee0-938b-7c86fbf287c5"
+
+// env builds a getenv from input names (hyphenated form) to values.
+func env(kv map[string]string) Getenv {
+	return func(k string) string {
+		name, ok := strings.CutPrefix(k, "INPUT_")
+		if !ok {
+			return ""
+		}
+		return kv[strings.ToLower(name)]
+	}
+}
+
+func base() map[string]string {
+	return map[string]string{
+		"publisher-id": "contoso", "offer-id": "contoso-vm", "operation-id": guid,
+		"tenant-id": "contoso.onmicrosoft.com", "client-id": "0b1c7f3e-4a5d-4c6e-9f80-1a2b3c4d5e6f", "client-secret": "s3cret-value",
+	}
+}
+
+func with(changes map[string]string) map[string]string {
+	m := base()
+	for k, v := range changes {
+		if v == "<unset>" {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(env(base()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Timeout != 60*time.Minute || c.InitialInterval != 15*time.Second || c.MaxInterval != 5*time.Minute {
+		t.Errorf("durations = %v %v %v", c.Timeout, c.InitialInterval, c.MaxInterval)
+	}
+	if !c.StopAtSignoff || c.Annotate != AnnotateWarning || c.APIVersion != "2017-10-31" {
+		t.Errorf("stop-at-signoff %v annotate %v api-version %s", c.StopAtSignoff, c.Annotate, c.APIVersion)
+	}
+	if c.APIURL.String() != "https://cloudpartner.azure.com" || c.AuthorityHost.String() != "https://login.microsoftonline.com" {
+		t.Errorf("urls = %s %s", c.APIURL, c.AuthorityHost)
+	}
+	if got := c.Secrets(); len(got) != 1 || got[0] != "s3cret-value" {
+		t.Errorf("secrets = %q", got)
+	}
+}
+
+func TestUnderscoreFallback(t *testing.T) {
+	getenv := func(k string) string {
+		return map[string]string{
+			"INPUT_PUBLISHER_ID": "contoso", "INPUT_OFFER_ID": "contoso-vm", "INPUT_ACCESS_TOKEN": "tok",
+			"INPUT_MAX-INTERVAL": "1m", "INPUT_MAX_INTERVAL": "2m", // the hyphenated form wins
+		}[k]
+	}
+	c, err := Load(getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PublisherID != "contoso" || c.OfferID != "contoso-vm" || c.AccessToken != "tok" || c.MaxInterval != time.Minute {
+		t.Errorf("config = %+v", c)
+	}
+}
+
+func TestBadInputsNameTheInput(t *testing.T) {
+	for _, tc := range []struct {
+		change map[string]string
+		says   string
+	}{
+		{map[string]string{"publisher-id": "<unset>"}, "publisher-id is required"},
+		{map[string]string{"publisher-id": "con/toso"}, "publisher-id"},
+		{map[string]string{"offer-id": "../admin"}, "offer-id"},
+		{map[string]string{"offer-id": ".."}, "offer-id"},
+		{map[string]string{"offer-id": "vm?x=1"}, "offer-id"},
+		{map[string]string{"offer-id": "vm#frag"}, "offer-id"},
+		{map[string]string{"offer-id": "vm%2F"}, "offer-id"},
+		{map[string]string{"offer-id": "vm one"}, "offer-id"},
+		{map[string]string{"offer-id": "vïm"}, "offer-id"},
+		{map[string]string{"offer-id": "<unset>", "operation-id": guid}, "offer-id is required"},
+		{map[string]string{"operation-id": "not-a-guid"}, "operation-id is neither a GUID nor an operation URL"},
+		{map[string]string{"operation-id": "https://evil.example/api/publishers/contoso/offers/contoso-vm/operations/" + guid}, "refusing to send a token"},
+		{map[string]string{"operation-id": "/api/publishers/fabrikam/offers/contoso-vm/operations/" + guid}, "publisher"},
+		{map[string]string{"operation-id": "/api/publishers/contoso/offers/other/operations/" + guid}, "offer"},
+		{map[string]string{"client-secret": "<unset>"}, "client-secret is required"},
+		{map[string]string{"client-id": "<unset>", "tenant-id": "<unset>"}, "tenant-id and client-id is required"},
+		{map[string]string{"client-id": "my-app"}, "client-id is not a GUID"},
+		{map[string]string{"tenant-id": "contoso/../x"}, "tenant-id"},
+		{map[string]string{"access-token": "tok"}, "access-token and tenant-id"},
+		{map[string]string{"client-id": "<unset>", "tenant-id": "<unset>", "client-secret": "<unset>"}, "no credentials"},
+		{map[string]string{"client-id": "<unset>", "tenant-id": "<unset>", "client-secret": "<unset>", "access-token": "Bearer tok"}, "access-token"},
+		{map[string]string{"timeout": "60"}, "timeout"},
+		{map[string]string{"timeout": "-5m"}, "timeout"},
+		{map[string]string{"initial-interval": "soon"}, "initial-interval"},
+		{map[string]string{"max-interval": "1s"}, "max-interval (1s) is shorter than initial-interval"},
+		{map[string]string{"stop-at-signoff": "yes"}, "stop-at-signoff"},
+		{map[string]string{"annotate": "loud"}, "annotate"},
+		{map[string]string{"api-url": "http://cloudpartner.azure.com"}, "api-url"},
+		{map[string]string{"api-url": "ftp://x"}, "api-url"},
+		{map[string]string{"api-url": "cloudpartner.azure.com"}, "api-url"},
+		{map[string]string{"api-url": "https://user:pw@cloudpartner.azure.com"}, "api-url"},
+		{map[string]string{"authority-host": "http://login.microsoftonline.com"}, "authority-host"},
+		{map[string]string{"api-version": "latest"}, "api-version"},
+	} {
+		_, err := Load(env(with(tc.change)))
+		if err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("%v: err = %v; want it to say %q", tc.change, err, tc.says)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cret-value") {
+			t.Errorf("%v: the error repeats the secret: %v", tc.change, err)
+		}
+	}
+}
+
+func TestSecretsInWrongInputsAreNotEchoed(t *testing.T) {
+	_, err := Load(env(with(map[string]string{"client-id": "s3cret-value"})))
+	if err == nil || strings.Contains(err.Error(), "s3cret-value") {
+		t.Fatalf("err = %v; want a refusal that does not repeat the value", err)
+	}
+}
+
+func TestLoopbackHTTPAllowed(t *testing.T) {
+	for _, u := range []string{"http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9"} {
+		if _, err := Load(env(with(map[string]string{"api-url": u, "authority-host": u}))); err != nil {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+}
+
+func TestOperationLocation(t *testing.T) {
+	for _, tc := range []struct {
+		name, value, apiURL, offer string
+		wantOffer, wantOp          string
+	}{
+		{"guid", strings.ToUpper(guid), "", "contoso-vm", "contoso-vm", guid},
+		{"relative path with api-version", "/api/publishers/contoso/offers/contoso-vm/operations/" + guid + "?api-version=2017-10-31", "", "", "contoso-vm", guid},
+		{"absolute on the api host", "https://cloudpartner.azure.com/api/publishers/contoso/offers/contoso-vm/operations/" + guid, "", "<unset>", "contoso-vm", guid},
+		{"publisher case differs", "/api/publishers/Contoso/offers/contoso-vm/operations/" + guid, "", "contoso-vm", "contoso-vm", guid},
+		{"loopback simulator", "http://127.0.0.1:9/api/publishers/contoso/offers/contoso-vm/operations/" + guid, "http://127.0.0.1:9", "", "contoso-vm", guid},
+	} {
+		ch := map[string]string{"operation-id": tc.value}
+		if tc.apiURL != "" {
+			ch["api-url"] = tc.apiURL
+		}
+		if tc.offer != "" {
+			ch["offer-id"] = tc.offer
+		} else {
+			ch["offer-id"] = "<unset>"
+		}
+		c, err := Load(env(with(ch)))
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if c.OfferID != tc.wantOffer || c.OperationID != tc.wantOp {
+			t.Errorf("%s: offer %q op %q", tc.name, c.OfferID, c.OperationID)
+		}
+	}
+}
+
+func TestParseLocationRefusesTricks(t *testing.T) {
+	for _, v := range []string{
+		"/api/publishers/contoso/offers/../operations/" + guid,
+		"/api/publishers/contoso/offers/%2e%2e/operations/" + guid,
+		"/api/publishers/contoso/offers/a%2Fb/operations/" + guid,
+		"/api/publishers/contoso/offers/contoso-vm/operations/" + guid + "/extra",
+		"/api/publishers/contoso/offers/contoso-vm/operations/" + guid + "#frag",
+		"https://user@cloudpartner.azure.com/api/publishers/contoso/offers/contoso-vm/operations/" + guid,
+		"javascript:alert(1)",
+		"/api/publishers/contoso/offers/contoso-vm/operations/not-a-guid",
+		"/api/publishers/contoso/offers/contoso vm/operations/" + guid,
+		"\\api\\publishers",
+	} {
+		if loc, err := ParseLocation(v); err == nil {
+			t.Errorf("ParseLocation(%q) = %+v; want an error", v, loc)
+		}
+	}
+}
