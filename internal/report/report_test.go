@@ -1,0 +1,274 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/config"
+	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
+	"github.com/marketplace-gate/marketplace-gate/internal/runnertest"
+	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
+)
+
+type runner struct {
+	out              bytes.Buffer
+	output, summary  string
+	rep              *Reporter
+	extraEnvironment map[string]string
+}
+
+func newRunner(t *testing.T, annotate config.Annotate) *runner {
+	t.Helper()
+	dir := t.TempDir()
+	r := &runner{output: filepath.Join(dir, "output"), summary: filepath.Join(dir, "summary")}
+	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": r.output, "GITHUB_STEP_SUMMARY": r.summary}
+	r.rep = New(WithWriter(&r.out), WithGetenv(func(k string) string { return env[k] }), WithAnnotate(annotate))
+	return r
+}
+
+func msg(level, html string) cpp.Message { return cpp.Message{Level: level, HTML: html, Timestamp: "2026-11-21T09:00:00Z"} }
+
+func TestAnnotationsOncePerMessageAcrossPolls(t *testing.T) {
+	r := newRunner(t, config.AnnotateWarning)
+	op := &cpp.Operation{Status: "running", Steps: []cpp.Step{{
+		ID: "displaycertify", Name: "Certification", Status: "running",
+		Messages: []cpp.Message{msg("warning", "Plan <b>gen1</b> is &quot;old&quot;"), msg("information", "Scanning"), msg("error", "Bad VHD")},
+	}}}
+	r.rep.Snapshot(op, 1)
+	r.rep.Snapshot(op, 2)
+	op.Steps[0].Messages[1].Timestamp = "later" // the same text re-stamped is not a new message
+	r.rep.Snapshot(op, 3)
+
+	cmds := runnertest.Commands(r.out.String())
+	var annotations []runnertest.Command
+	for _, c := range cmds {
+		if c.Name == "warning" || c.Name == "error" || c.Name == "notice" {
+			annotations = append(annotations, c)
+		}
+	}
+	if len(annotations) != 2 {
+		t.Fatalf("annotations = %+v; want one warning and one error", annotations)
+	}
+	if a := annotations[0]; a.Name != "warning" || a.Message != `Plan gen1 is "old"` || a.Properties["title"] != "Certification" {
+		t.Errorf("warning = %+v; want HTML rendered and titled with the step", a)
+	}
+	if a := annotations[1]; a.Name != "error" || a.Message != "Bad VHD" {
+		t.Errorf("error = %+v", a)
+	}
+	if n := strings.Count(r.out.String(), "Scanning"); n != 1 {
+		t.Errorf("the information message is logged %d times; want once, as a plain line", n)
+	}
+	if n := strings.Count(r.out.String(), "Certification: running, 0%"); n != 1 {
+		t.Errorf("the unchanged step is logged %d times; want once", n)
+	}
+}
+
+func TestAnnotateThresholds(t *testing.T) {
+	for _, tc := range []struct {
+		annotate config.Annotate
+		want     []string
+	}{
+		{config.AnnotateNone, nil},
+		{config.AnnotateError, []string{"error"}},
+		{config.AnnotateWarning, []string{"warning", "error"}},
+		{config.AnnotateInformation, []string{"notice", "warning", "error"}},
+	} {
+		r := newRunner(t, tc.annotate)
+		r.rep.Snapshot(&cpp.Operation{Status: "running", Steps: []cpp.Step{{ID: "s", Status: "running",
+			Messages: []cpp.Message{msg("information", "msg-i"), msg("warning", "msg-w"), msg("error", "msg-e")}}}}, 1)
+		var got []string
+		for _, c := range runnertest.Commands(r.out.String()) {
+			if c.Name != "debug" {
+				got = append(got, c.Name)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("annotate %v: %v; want %v", tc.annotate, got, tc.want)
+		}
+		for _, text := range []string{"msg-i", "msg-w", "msg-e"} { // all in the log, annotated or not
+			if !strings.Contains(r.out.String(), text) {
+				t.Errorf("annotate %v: message %q missing from the log", tc.annotate, text)
+			}
+		}
+	}
+}
+
+func TestBlockedStepMessagesAreErrors(t *testing.T) {
+	r := newRunner(t, config.AnnotateError)
+	r.rep.Snapshot(&cpp.Operation{Status: "running", Steps: []cpp.Step{{ID: "displaycertify", Name: "Certification", Status: "blocked",
+		Messages: []cpp.Message{msg("information", "No virtual machine image was found for the plan contoso.")}}}}, 1)
+	cmds := runnertest.Commands(r.out.String())
+	if len(cmds) < 1 || cmds[len(cmds)-1].Name != "error" || !strings.Contains(cmds[len(cmds)-1].Message, "No virtual machine image") {
+		t.Fatalf("commands = %+v", cmds)
+	}
+}
+
+func TestNoCommandInjection(t *testing.T) {
+	r := newRunner(t, config.AnnotateInformation)
+	hostile := []string{
+		"line\n::error::injected from a newline",
+		"  ::warning::leading spaces",
+		"%0A::error::encoded newline",
+		"legacy ##[error]form anywhere",
+		"<script>alert(1)</script><img src=x onerror=alert(2)>::set-output name=x::y",
+		"\r::error::carriage return",
+	}
+	var msgs []cpp.Message
+	for _, h := range hostile {
+		msgs = append(msgs, msg("error", h), msg("information", h+" info"))
+	}
+	op := &cpp.Operation{Status: "running\n::error::status", Steps: []cpp.Step{{ID: "s\n::error::id", Name: "Name\n::error::title", Status: "weird\n::error::x", EstimatedTimeFrame: "##[error]eta", Messages: msgs}}}
+	r.rep.Snapshot(op, 1)
+	r.rep.Retrying(errors.New("proxy said\n::error::boom ##[error]x"), time.Second)
+	if err := r.rep.Finish(verdict.Verdict{Status: verdict.Failed, FailedStep: "s\n::error::id", Operation: op}); err != nil {
+		t.Fatal(err)
+	}
+	cmds := runnertest.Commands(r.out.String())
+	for _, c := range cmds {
+		switch c.Name {
+		case "legacy":
+			t.Errorf("a legacy ##[ command got through: %q", c.Message)
+		case "error", "warning", "notice", "debug":
+			if strings.Contains(c.Message, "\n") || strings.Contains(c.Properties["title"], "\n") {
+				t.Errorf("an annotation spans lines: %+v", c)
+			}
+		default:
+			t.Errorf("unexpected command %q: %+v", c.Name, c)
+		}
+	}
+	// Each hostile error message is one annotation, not more.
+	errorsSeen := 0
+	for _, c := range cmds {
+		if c.Name == "error" && c.Properties["title"] != "marketplace-gate" && !strings.HasPrefix(c.Message, "Unknown status") {
+			errorsSeen++
+		}
+	}
+	if errorsSeen != len(hostile) {
+		t.Errorf("%d error annotations for %d hostile messages", errorsSeen, len(hostile))
+	}
+	outs, err := runnertest.Outputs(r.output)
+	if err != nil {
+		t.Fatalf("outputs unreadable: %v", err)
+	}
+	if len(outs) != 10 {
+		t.Errorf("outputs = %d; want 10 (no output was forged)", len(outs))
+	}
+	summary, _ := os.ReadFile(r.summary)
+	for _, bad := range []string{"<script", "<img", "](javascript", "\n::"} {
+		if strings.Contains(string(summary), bad) {
+			t.Errorf("summary contains %q", bad)
+		}
+	}
+}
+
+func TestMaskAndScrub(t *testing.T) {
+	r := newRunner(t, config.AnnotateInformation)
+	r.rep.Mask("tok-SECRET-123")
+	r.rep.Mask("tok-SECRET-123")
+	r.rep.Snapshot(&cpp.Operation{Status: "running", Steps: []cpp.Step{{ID: "s", Status: "running",
+		Messages: []cpp.Message{msg("error", "server echoed tok-SECRET-123")}}}}, 1)
+	_ = r.rep.Finish(verdict.Verdict{Status: verdict.Error, Err: errors.New("bearer tok-SECRET-123 refused")})
+	cmds := runnertest.Commands(r.out.String())
+	if cmds[0].Name != "add-mask" || cmds[0].Message != "tok-SECRET-123" {
+		t.Fatalf("first command = %+v; want the mask", cmds[0])
+	}
+	rest := strings.SplitN(r.out.String(), "\n", 2)[1]
+	summary, _ := os.ReadFile(r.summary)
+	outputs, _ := os.ReadFile(r.output)
+	for name, text := range map[string]string{"log": rest, "summary": string(summary), "outputs": string(outputs)} {
+		if strings.Contains(text, "tok-SECRET-123") {
+			t.Errorf("the secret reached the %s", name)
+		}
+	}
+	if strings.Count(r.out.String(), "add-mask") != 1 {
+		t.Errorf("a secret should be masked once")
+	}
+}
+
+func TestOutputs(t *testing.T) {
+	r := newRunner(t, config.AnnotateWarning)
+	op := &cpp.Operation{Status: "running", PreviewLinks: cpp.Links{"https://preview.example/a(b)", "javascript:alert(1)"}, Steps: []cpp.Step{
+		{ID: "displaycertify", Name: "Certification", Status: "complete", ProgressPercentage: 100, EstimatedTimeFrame: "< 5 day", Messages: []cpp.Message{msg("warning", "a\nb")}},
+		{ID: "publisher-signoff", Name: "Publisher signoff", Status: "waitingForPublisherReview"},
+	}}
+	err := r.rep.Finish(verdict.Verdict{Status: verdict.AwaitingSignoff, OperationID: "5a63deb5-925b-4ee0-938b-7c86fbf287c5", OfferID: "contoso-vm", Operation: op, Polls: 7, Elapsed: 90 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs, err := runnertest.Outputs(r.output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"status": "awaiting-signoff", "operation-id": "5a63deb5-925b-4ee0-938b-7c86fbf287c5", "offer-id": "contoso-vm",
+		"blocked-step": "", "failed-step": "", "polls": "7", "elapsed-seconds": "90",
+		"preview-links": `["https://preview.example/a%28b%29"]`, "live-links": `[]`,
+	}
+	for k, v := range want {
+		if outs[k] != v {
+			t.Errorf("output %s = %q, want %q", k, outs[k], v)
+		}
+	}
+	var steps []StepOut
+	if err := json.Unmarshal([]byte(outs["steps"]), &steps); err != nil {
+		t.Fatalf("steps is not JSON: %v", err)
+	}
+	if len(steps) != 2 || steps[0].Status != "completed" || steps[0].Progress != 100 || steps[0].EstimatedTime != "< 5 day" ||
+		steps[0].Messages[0] != (MessageOut{Level: "warning", Text: "a b", Timestamp: "2026-11-21T09:00:00Z"}) || steps[1].Status != "waitingForPublisherReview" {
+		t.Errorf("steps = %+v", steps)
+	}
+	summary, _ := os.ReadFile(r.summary)
+	for _, part := range []string{"awaiting-signoff", "| Certification | completed | 100% |", "### Preview links", "(https://preview.example/a%28b%29)"} {
+		if !strings.Contains(string(summary), part) {
+			t.Errorf("summary lacks %q:\n%s", part, summary)
+		}
+	}
+}
+
+func TestAnnotationCap(t *testing.T) {
+	r := newRunner(t, config.AnnotateWarning)
+	var msgs []cpp.Message
+	for i := range 25 {
+		msgs = append(msgs, msg("error", "problem "+string(rune('A'+i))))
+	}
+	r.rep.Snapshot(&cpp.Operation{Status: "running", Steps: []cpp.Step{{ID: "s", Status: "running", Messages: msgs}}}, 1)
+	n := 0
+	for _, c := range runnertest.Commands(r.out.String()) {
+		if c.Name == "error" {
+			n++
+		}
+	}
+	if n != maxAnnotationsPerLevel || !strings.Contains(r.out.String(), "problem Y") {
+		t.Fatalf("%d error annotations; want %d and the rest logged", n, maxAnnotationsPerLevel)
+	}
+}
+
+func TestUnwritableFilesAreErrorsNotPanics(t *testing.T) {
+	var out bytes.Buffer
+	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": "/nonexistent/dir/output", "GITHUB_STEP_SUMMARY": "/nonexistent/dir/summary"}
+	rep := New(WithWriter(&out), WithGetenv(func(k string) string { return env[k] }))
+	err := rep.Finish(verdict.Verdict{Status: verdict.Completed})
+	if err == nil || !strings.Contains(err.Error(), "GITHUB_OUTPUT") || !strings.Contains(err.Error(), "GITHUB_STEP_SUMMARY") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestPlainOutsideRunner(t *testing.T) {
+	var out bytes.Buffer
+	rep := New(WithWriter(&out), WithGetenv(func(string) string { return "" }))
+	rep.Mask("secret-value")
+	rep.Snapshot(&cpp.Operation{Status: "running", Steps: []cpp.Step{{ID: "s", Name: "Certification", Status: "blocked", Messages: []cpp.Message{msg("error", "No image")}}}}, 1)
+	_ = rep.Finish(verdict.Verdict{Status: verdict.Blocked, BlockedStep: "s"})
+	if cmds := runnertest.Commands(out.String()); len(cmds) != 0 {
+		t.Fatalf("workflow commands outside the runner: %+v", cmds)
+	}
+	if !strings.Contains(out.String(), "Certification: error: No image") {
+		t.Fatalf("log:\n%s", out.String())
+	}
+}
