@@ -12,8 +12,10 @@ import (
 	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
 )
 
-func op(status string, steps ...cpp.Step) cpp.Operation { return cpp.Operation{Status: status, Steps: steps} }
-func step(id, status string) cpp.Step                   { return cpp.Step{ID: id, Status: status} }
+func op(status string, steps ...cpp.Step) cpp.Operation {
+	return cpp.Operation{Status: status, Steps: steps}
+}
+func step(id, status string) cpp.Step { return cpp.Step{ID: id, Status: status} }
 
 func TestJudge(t *testing.T) {
 	for _, tc := range []struct {

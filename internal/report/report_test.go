@@ -32,7 +32,9 @@ func newRunner(t *testing.T, annotate config.Annotate) *runner {
 	return r
 }
 
-func msg(level, html string) cpp.Message { return cpp.Message{Level: level, HTML: html, Timestamp: "2026-11-21T09:00:00Z"} }
+func msg(level, html string) cpp.Message {
+	return cpp.Message{Level: level, HTML: html, Timestamp: "2026-11-21T09:00:00Z"}
+}
 
 func TestAnnotationsOncePerMessageAcrossPolls(t *testing.T) {
 	r := newRunner(t, config.AnnotateWarning)

@@ -1,0 +1,342 @@
+package command
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/poll/polltest"
+	"github.com/marketplace-gate/marketplace-gate/internal/runnertest"
+	"github.com/marketplace-gate/marketplace-gate/internal/simulator"
+)
+
+type run struct {
+	code    int
+	stdout  string
+	stderr  string
+	outputs map[string]string
+	sim     *simulator.Server
+	clock   *polltest.Clock
+}
+
+// gate runs the whole gate in-process against a simulator playing scenario,
+// as the runner would (GITHUB_ACTIONS=true, file commands), on a fake clock.
+func gate(t *testing.T, ctx context.Context, scenario string, inputs map[string]string, opts ...simulator.Option) run {
+	t.Helper()
+	sc, ok := simulator.Lookup(scenario)
+	if !ok {
+		t.Fatalf("no scenario %s", scenario)
+	}
+	sim := simulator.New(sc, opts...)
+	srv := sim.Start()
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	env := map[string]string{
+		"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": filepath.Join(dir, "output"), "GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary"),
+		"INPUT_PUBLISHER-ID": simulator.Publisher, "INPUT_OFFER-ID": simulator.Offer, "INPUT_OPERATION-ID": simulator.OperationID,
+		"INPUT_TENANT-ID": simulator.Tenant, "INPUT_CLIENT-ID": simulator.ClientID, "INPUT_CLIENT-SECRET": simulator.ClientSecret,
+		"INPUT_AUTHORITY-HOST": srv.URL, "INPUT_API-URL": srv.URL,
+		"INPUT_INITIAL-INTERVAL": "1ms", "INPUT_MAX-INTERVAL": "4ms", "INPUT_TIMEOUT": "10m",
+	}
+	for k, v := range inputs {
+		env["INPUT_"+strings.ToUpper(k)] = strings.ReplaceAll(v, "{api}", srv.URL)
+	}
+	var stdout, stderr bytes.Buffer
+	clock := polltest.New()
+	code := Run(ctx, Env{Getenv: func(k string) string { return env[k] }, Stdout: &stdout, Stderr: &stderr, Clock: clock})
+	outs, err := runnertest.Outputs(env["GITHUB_OUTPUT"])
+	if err != nil {
+		t.Fatalf("outputs: %v\nstdout:\n%s", err, stdout.String())
+	}
+	return run{code: code, stdout: stdout.String(), stderr: stderr.String(), outputs: outs, sim: sim, clock: clock}
+}
+
+func (r run) expect(t *testing.T, status string, code int) {
+	t.Helper()
+	if r.outputs["status"] != status || r.code != code {
+		t.Fatalf("status %q exit %d; want %q exit %d\nstdout:\n%s\nstderr:\n%s", r.outputs["status"], r.code, status, code, r.stdout, r.stderr)
+	}
+	if leak := leaked(r.stdout+r.stderr, simulator.ClientSecret, "sim-token-"); leak != "" {
+		t.Errorf("a secret leaked: %q", leak)
+	}
+}
+
+// leaked returns the first line, other than the runner's ::add-mask::
+// command (which the runner swallows), that holds one of the secrets.
+func leaked(log string, secrets ...string) string {
+	for _, line := range strings.Split(log, "\n") {
+		if strings.HasPrefix(line, "::add-mask::") {
+			continue
+		}
+		for _, s := range secrets {
+			if strings.Contains(line, s) {
+				return line
+			}
+		}
+	}
+	return ""
+}
+
+func (r run) annotation(name, contains string) bool {
+	for _, c := range runnertest.Commands(r.stdout) {
+		if c.Name == name && strings.Contains(c.Message, contains) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestTerminalStates(t *testing.T) {
+	for _, tc := range []struct {
+		scenario, status string
+		code             int
+		inputs           map[string]string
+		output, value    string
+	}{
+		{"publish", "awaiting-signoff", 0, nil, "preview-links", `["https://azuremarketplace.microsoft.com/marketplace/apps/contoso.contoso-vm-preview?tab=Overview"]`},
+		{"live", "completed", 0, map[string]string{"stop-at-signoff": "false"}, "live-links", `["https://azuremarketplace.microsoft.com/marketplace/apps/contoso.contoso-vm?tab=Overview"]`},
+		{"blocked", "blocked", 1, nil, "blocked-step", "displaycertify"},
+		{"failed", "failed", 1, nil, "failed-step", "displayprovision"},
+		{"canceled", "canceled", 1, nil, "operation-id", simulator.OperationID},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			r := gate(t, context.Background(), tc.scenario, tc.inputs)
+			r.expect(t, tc.status, tc.code)
+			if r.outputs[tc.output] != tc.value {
+				t.Errorf("output %s = %q, want %q", tc.output, r.outputs[tc.output], tc.value)
+			}
+			if r.outputs["polls"] != "" && r.outputs["polls"] != strconv.Itoa(r.sim.Polls()) {
+				t.Errorf("polls output %s, simulator saw %d", r.outputs["polls"], r.sim.Polls())
+			}
+		})
+	}
+}
+
+func TestBlockedAnnotatesTheReferenceError(t *testing.T) {
+	r := gate(t, context.Background(), "blocked", nil)
+	r.expect(t, "blocked", 1)
+	if !r.annotation("error", "No virtual machine image was found for the plan contoso.") {
+		t.Fatalf("the blocked step's error is not annotated:\n%s", r.stdout)
+	}
+}
+
+func TestTimedOutAtSignoffWhenNotStopping(t *testing.T) {
+	r := gate(t, context.Background(), "publish", map[string]string{"stop-at-signoff": "false", "timeout": "1m", "max-interval": "5s"})
+	r.expect(t, "timed-out", 1)
+	var waited time.Duration
+	for _, d := range r.clock.Sleeps() {
+		waited += d
+	}
+	if waited != time.Minute {
+		t.Errorf("waited %v on the fake clock; want the 1m timeout", waited)
+	}
+}
+
+func TestDiscoversTheRunningOperation(t *testing.T) {
+	r := gate(t, context.Background(), "publish", map[string]string{"operation-id": ""})
+	r.expect(t, "awaiting-signoff", 0)
+	if r.outputs["operation-id"] != simulator.OperationID {
+		t.Fatalf("operation-id = %q", r.outputs["operation-id"])
+	}
+	reqs := r.sim.Requests()
+	if !strings.HasSuffix(reqs[1].Path, "/offers/contoso-vm/submissions") {
+		t.Errorf("second request (after the token) = %+v; want the submissions list", reqs[1])
+	}
+}
+
+func TestLocationAsOperationID(t *testing.T) {
+	r := gate(t, context.Background(), "publish", map[string]string{
+		"offer-id":     "",
+		"operation-id": "{api}/api/publishers/contoso/offers/contoso-vm/operations/" + simulator.OperationID + "?api-version=2017-10-31",
+	})
+	r.expect(t, "awaiting-signoff", 0)
+	if r.outputs["offer-id"] != simulator.Offer {
+		t.Errorf("offer-id output = %q; want it taken from the Location", r.outputs["offer-id"])
+	}
+}
+
+func TestNotFoundNamesTheWrongID(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		inputs map[string]string
+		says   string
+	}{
+		{"offer typo", map[string]string{"offer-id": "contoso-mv"}, `offer-id "contoso-mv" was not found under publisher contoso (HTTP 404); its offers, closest first: contoso-vm, contoso-app, contoso-vm-byol`},
+		{"publisher", map[string]string{"publisher-id": "fabrikam"}, `publisher-id "fabrikam" was not found`},
+		{"operation", map[string]string{"operation-id": "00000000-0000-0000-0000-000000000000"}, "operation-id 00000000-0000-0000-0000-000000000000 was not found for offer contoso-vm"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := gate(t, context.Background(), "publish", tc.inputs)
+			r.expect(t, "error", 1)
+			if !r.annotation("error", tc.says) {
+				t.Fatalf("no error annotation saying %q:\n%s", tc.says, r.stdout)
+			}
+			if n := len(r.sim.Requests()); n > 3 {
+				t.Errorf("%d requests; a 404 must fail fast (token, GET, offers list)", n)
+			}
+			if len(r.clock.Sleeps()) != 0 {
+				t.Errorf("waited %v; a 404 must not be retried", r.clock.Sleeps())
+			}
+		})
+	}
+}
+
+func TestBadInputsMakeNoRequest(t *testing.T) {
+	for name, inputs := range map[string]map[string]string{
+		"operation-id":  {"operation-id": "12345"},
+		"offer-id":      {"offer-id": "../../admin"},
+		"foreign host":  {"operation-id": "https://evil.example/api/publishers/contoso/offers/contoso-vm/operations/" + simulator.OperationID},
+		"timeout":       {"timeout": "forever"},
+		"client-secret": {"client-secret": ""},
+		"plain http":    {"api-url": "http://cloudpartner.azure.com"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := gate(t, context.Background(), "publish", inputs)
+			r.expect(t, "error", 1)
+			if n := len(r.sim.Requests()); n != 0 {
+				t.Fatalf("%d requests were made for a bad input", n)
+			}
+			if !r.annotation("error", "invalid input: ") {
+				t.Fatalf("no error annotation naming the input:\n%s", r.stdout)
+			}
+		})
+	}
+}
+
+func TestThrottledWithRetryAfter(t *testing.T) {
+	var n atomic.Int32
+	r := gate(t, context.Background(), "publish", nil, simulator.WithIntercept(func(w http.ResponseWriter, req *http.Request) bool {
+		if strings.Contains(req.URL.Path, "/operations/") && n.Add(1) <= 2 {
+			w.Header().Set("Retry-After", "3")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return true
+		}
+		return false
+	}))
+	r.expect(t, "awaiting-signoff", 0)
+	sleeps := r.clock.Sleeps()
+	if len(sleeps) < 2 || sleeps[0] != 3*time.Second || sleeps[1] != 3*time.Second {
+		t.Fatalf("sleeps = %v; want the server's 3s twice, though max-interval is 4ms", sleeps)
+	}
+	if c := strings.Count(r.stdout, "Retrying in"); c != 1 {
+		t.Errorf("the same throttling was reported %d times; want once", c)
+	}
+}
+
+func TestTokenRefreshedAfter401(t *testing.T) {
+	var n atomic.Int32
+	r := gate(t, context.Background(), "publish", nil, simulator.WithIntercept(func(w http.ResponseWriter, req *http.Request) bool {
+		if strings.Contains(req.URL.Path, "/operations/") && n.Add(1) == 3 {
+			w.WriteHeader(http.StatusUnauthorized) // the token was revoked mid-wait
+			return true
+		}
+		return false
+	}))
+	r.expect(t, "awaiting-signoff", 0)
+	tokenRequests := 0
+	for _, req := range r.sim.Requests() {
+		if strings.HasSuffix(req.Path, "/oauth2/token") {
+			tokenRequests++
+		}
+	}
+	if tokenRequests != 2 {
+		t.Fatalf("%d token requests; want the first and one refresh after the 401", tokenRequests)
+	}
+	masks := 0
+	for _, c := range runnertest.Commands(r.stdout) {
+		if c.Name == "add-mask" && strings.HasPrefix(c.Message, "sim-token-") {
+			masks++
+		}
+	}
+	if masks != 2 {
+		t.Errorf("%d tokens masked; want both fetched tokens", masks)
+	}
+}
+
+func TestTwo401sAreAnError(t *testing.T) {
+	r := gate(t, context.Background(), "publish", nil, simulator.WithIntercept(func(w http.ResponseWriter, req *http.Request) bool {
+		if strings.Contains(req.URL.Path, "/operations/") {
+			w.WriteHeader(http.StatusUnauthorized)
+			return true
+		}
+		return false
+	}))
+	r.expect(t, "error", 1)
+	if !r.annotation("error", "HTTP 401") {
+		t.Fatalf("no 401 error:\n%s", r.stdout)
+	}
+}
+
+func TestWrongClientSecretFailsFast(t *testing.T) {
+	r := gate(t, context.Background(), "publish", map[string]string{"client-secret": "not-the-secret"})
+	r.expect(t, "error", 1)
+	if !r.annotation("error", "client-secret is wrong") || !r.annotation("error", "AADSTS7000215") {
+		t.Fatalf("the error should say which input to check:\n%s", r.stdout)
+	}
+	if n := len(r.sim.Requests()); n != 1 {
+		t.Errorf("%d requests; a refused secret must not be retried", n)
+	}
+	if leaked(r.stdout+r.stderr, "not-the-secret") != "" {
+		t.Errorf("the wrong secret reached the log")
+	}
+}
+
+func TestAccessToken(t *testing.T) {
+	r := gate(t, context.Background(), "publish", map[string]string{"tenant-id": "", "client-id": "", "client-secret": "", "access-token": "sim-token-unknown"})
+	// The simulator does not know this token: two 401s, then a clear error.
+	r.expect(t, "error", 1)
+	if !r.annotation("error", "HTTP 401") || !strings.Contains(r.stdout, "::add-mask::sim-token-unknown") {
+		t.Fatalf("want the token masked and a 401 error; log:\n%s", r.stdout)
+	}
+}
+
+func TestInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var n atomic.Int32
+	r := gate(t, ctx, "publish", nil, simulator.WithIntercept(func(w http.ResponseWriter, req *http.Request) bool {
+		if strings.Contains(req.URL.Path, "/operations/") && n.Add(1) == 2 {
+			cancel() // SIGINT while a request is in flight
+		}
+		return false
+	}))
+	r.expect(t, "interrupted", 1)
+	if r.outputs["polls"] != "2" {
+		t.Errorf("polls = %q", r.outputs["polls"])
+	}
+}
+
+func TestDemo(t *testing.T) {
+	for scenario, want := range map[string]int{"publish": 0, "blocked": 1} {
+		var out, errOut bytes.Buffer
+		env := Env{Args: []string{"demo", scenario}, Getenv: func(k string) string {
+			// action.yml defaults in the job's environment must not leak into the demo
+			return map[string]string{"INPUT_API-URL": "https://cloudpartner.azure.com"}[k]
+		}, Stdout: &out, Stderr: &errOut, Clock: polltest.New()}
+		if code := Run(context.Background(), env); code != want {
+			t.Errorf("demo %s exit %d, want %d\n%s%s", scenario, code, want, out.String(), errOut.String())
+		}
+	}
+	var out bytes.Buffer
+	if code := Run(context.Background(), Env{Args: []string{"demo", "nope"}, Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &out}); code != 1 || !strings.Contains(out.String(), "blocked") {
+		t.Errorf("an unknown scenario should list the known ones: %d %s", code, out.String())
+	}
+}
+
+func TestHelp(t *testing.T) {
+	var out bytes.Buffer
+	if code := Run(context.Background(), Env{Args: []string{"--help"}, Stdout: &out}); code != 0 {
+		t.Fatal(code)
+	}
+	for _, want := range []string{"publisher-id", "required", "initial-interval", "15s", "demo"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+}
