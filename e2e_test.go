@@ -1,0 +1,260 @@
+package main_test
+
+// End-to-end: the binary is built, then run the way the runner runs a Docker
+// action: INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files,
+// stdout read back as workflow commands.
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/runnertest"
+	"github.com/marketplace-gate/marketplace-gate/internal/simulator"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "marketplace-gate-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "marketplace-gate")
+	build := exec.Command("go", "build", "-trimpath", "-o", binary, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building the binary: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code            int
+	stdout, stderr  string
+	outputs         map[string]string
+	summary         string
+	elapsedAfterSig time.Duration
+}
+
+// action starts the binary with runner-style environment; underscore selects
+// the INPUT_FOO_BAR spelling instead of INPUT_FOO-BAR.
+func action(t *testing.T, inputs map[string]string, underscore bool) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer, string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	output, summary := filepath.Join(dir, "output"), filepath.Join(dir, "summary")
+	env := []string{"GITHUB_ACTIONS=true", "GITHUB_OUTPUT=" + output, "GITHUB_STEP_SUMMARY=" + summary, "PATH=" + os.Getenv("PATH")}
+	for k, v := range inputs {
+		name := strings.ToUpper(k)
+		if underscore {
+			name = strings.ReplaceAll(name, "-", "_")
+		}
+		env = append(env, "INPUT_"+name+"="+v)
+	}
+	cmd := exec.Command(binary)
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	return cmd, &stdout, &stderr, output, summary
+}
+
+func finish(t *testing.T, cmd *exec.Cmd, stdout, stderr *bytes.Buffer, output, summary string) result {
+	t.Helper()
+	err := cmd.Wait()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	outs, err := runnertest.Outputs(output)
+	if err != nil {
+		t.Fatalf("outputs: %v\nstdout:\n%s\nstderr:\n%s", err, stdout, stderr)
+	}
+	sum, _ := os.ReadFile(summary)
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String(), outputs: outs, summary: string(sum)}
+}
+
+func inputsFor(url string) map[string]string {
+	return map[string]string{
+		"publisher-id": simulator.Publisher, "offer-id": simulator.Offer, "operation-id": simulator.OperationID,
+		"tenant-id": simulator.Tenant, "client-id": simulator.ClientID, "client-secret": simulator.ClientSecret,
+		"authority-host": url, "api-url": url, "initial-interval": "5ms", "max-interval": "20ms", "timeout": "30s",
+		// What the runner passes for inputs the workflow left out: action.yml's defaults.
+		"api-version": "2017-10-31", "stop-at-signoff": "true", "annotate": "warning",
+	}
+}
+
+func startSim(t *testing.T, scenario string, opts ...simulator.Option) (*simulator.Server, string) {
+	t.Helper()
+	sc, _ := simulator.Lookup(scenario)
+	sim := simulator.New(sc, opts...)
+	srv := sim.Start()
+	t.Cleanup(srv.Close)
+	return sim, srv.URL
+}
+
+func assertNoSecrets(t *testing.T, r result) {
+	t.Helper()
+	for _, line := range strings.Split(r.stdout+"\n"+r.stderr+"\n"+r.summary+"\n"+fmt.Sprint(r.outputs), "\n") {
+		if strings.HasPrefix(line, "::add-mask::") {
+			continue
+		}
+		if strings.Contains(line, simulator.ClientSecret) || strings.Contains(line, "sim-token-") {
+			t.Errorf("a secret reached the output: %q", line)
+		}
+	}
+}
+
+func TestBinaryAwaitingSignoff(t *testing.T) {
+	for _, underscore := range []bool{false, true} {
+		t.Run(fmt.Sprintf("underscore=%v", underscore), func(t *testing.T) {
+			sim, url := startSim(t, "publish")
+			cmd, out, errb, output, summary := action(t, inputsFor(url), underscore)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			r := finish(t, cmd, out, errb, output, summary)
+			if r.code != 0 || r.outputs["status"] != "awaiting-signoff" {
+				t.Fatalf("exit %d status %q\n%s\n%s", r.code, r.outputs["status"], r.stdout, r.stderr)
+			}
+			if r.outputs["operation-id"] != simulator.OperationID || r.outputs["offer-id"] != simulator.Offer || r.outputs["polls"] != fmt.Sprint(sim.Polls()) {
+				t.Errorf("outputs = %v", r.outputs)
+			}
+			if !strings.Contains(r.outputs["preview-links"], "contoso.contoso-vm-preview") || !strings.HasPrefix(r.outputs["steps"], `[{"id":"displaydummycertify"`) {
+				t.Errorf("outputs = %v", r.outputs)
+			}
+			var warned bool
+			for _, c := range runnertest.Commands(r.stdout) {
+				if c.Name == "warning" && c.Properties["title"] == "Certification" && strings.Contains(c.Message, "Standard_A1") && !strings.Contains(c.Message, "<b>") {
+					warned = true
+				}
+			}
+			if !warned {
+				t.Errorf("the certification warning is not annotated as plain text:\n%s", r.stdout)
+			}
+			if !strings.Contains(r.summary, "| Certification | completed | 100% |") {
+				t.Errorf("summary:\n%s", r.summary)
+			}
+			assertNoSecrets(t, r)
+		})
+	}
+}
+
+func TestBinaryBlocked(t *testing.T) {
+	_, url := startSim(t, "blocked")
+	cmd, out, errb, output, summary := action(t, inputsFor(url), false)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := finish(t, cmd, out, errb, output, summary)
+	if r.code != 1 || r.outputs["status"] != "blocked" || r.outputs["blocked-step"] != "displaycertify" {
+		t.Fatalf("exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "::error title=Certification::No virtual machine image was found for the plan contoso.") {
+		t.Fatalf("stdout:\n%s", r.stdout)
+	}
+	assertNoSecrets(t, r)
+}
+
+func TestBinaryBadInputMakesNoRequest(t *testing.T) {
+	sim, url := startSim(t, "publish")
+	in := inputsFor(url)
+	in["operation-id"] = "not-a-guid"
+	cmd, out, errb, output, summary := action(t, in, false)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := finish(t, cmd, out, errb, output, summary)
+	if r.code != 1 || r.outputs["status"] != "error" || !strings.Contains(r.stdout, "operation-id is neither a GUID nor an operation URL") {
+		t.Fatalf("exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
+	}
+	if n := len(sim.Requests()); n != 0 {
+		t.Fatalf("%d requests for a bad input", n)
+	}
+}
+
+// TestBinarySignals sends SIGINT or SIGTERM while the gate sleeps between
+// polls and while a request hangs: it must exit 1 within a second, with
+// outputs written.
+func TestBinarySignals(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no POSIX signals")
+	}
+	for _, tc := range []struct {
+		name string
+		sig  syscall.Signal
+		hang bool
+	}{
+		{"SIGINT while sleeping", syscall.SIGINT, false},
+		{"SIGTERM while sleeping", syscall.SIGTERM, false},
+		{"SIGINT with a request in flight", syscall.SIGINT, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			polled := make(chan struct{})
+			var once sync.Once
+			release := make(chan struct{})
+			defer close(release)
+			_, url := startSim(t, "publish", simulator.WithIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+				if !strings.Contains(r.URL.Path, "/operations/") {
+					return false
+				}
+				once.Do(func() { close(polled) })
+				if tc.hang {
+					select { // hang until the client gives up or the test ends
+					case <-r.Context().Done():
+					case <-release:
+					}
+					return true
+				}
+				return false
+			}))
+			in := inputsFor(url)
+			in["initial-interval"], in["max-interval"] = "1h", "1h" // it will be sleeping
+			cmd, out, errb, output, summary := action(t, in, false)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-polled:
+			case <-time.After(10 * time.Second):
+				_ = cmd.Process.Kill()
+				t.Fatal("the binary never polled")
+			}
+			sent := time.Now()
+			if err := cmd.Process.Signal(tc.sig); err != nil {
+				t.Fatal(err)
+			}
+			r := finish(t, cmd, out, errb, output, summary)
+			if took := time.Since(sent); took > time.Second {
+				t.Errorf("exited %v after the signal; want under a second", took)
+			}
+			if r.code != 1 || r.outputs["status"] != "interrupted" {
+				t.Fatalf("exit %d outputs %v\n%s\n%s", r.code, r.outputs, r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+func TestBinaryDemoBlocked(t *testing.T) {
+	cmd := exec.Command(binary, "demo", "blocked")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	out, err := cmd.CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), "No virtual machine image was found") {
+		t.Fatalf("err %v\n%s", err, out)
+	}
+}
