@@ -163,7 +163,7 @@ func stopped(ctx context.Context, finish func(verdict.Status, error) verdict.Ver
 	if errors.Is(context.Cause(ctx), ErrTimeout) {
 		return finish(verdict.TimedOut, timeoutError(timeout))
 	}
-	return finish(verdict.Interrupted, fmt.Errorf("interrupted: %w", context.Cause(ctx)))
+	return finish(verdict.Interrupted, fmt.Errorf("interrupted before the operation finished (the job was cancelled): %w", context.Cause(ctx)))
 }
 
 func timeoutError(d time.Duration) error {

@@ -38,9 +38,9 @@ type MessageOut struct {
 func (r *Reporter) Finish(v verdict.Verdict) error {
 	headline := Headline(v)
 	if v.Status.Passed() {
-		r.annotation("information", "marketplace-gate", headline)
+		r.notify("information", "marketplace-gate", headline)
 	} else {
-		r.annotation("error", "marketplace-gate", headline)
+		r.notify("error", "marketplace-gate", headline)
 	}
 	if !r.runner && v.Operation != nil {
 		r.stepTable(v.Operation)

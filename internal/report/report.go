@@ -188,7 +188,7 @@ func (r *Reporter) status(raw, whose string) string {
 	text := inert(raw)
 	if raw != "" && !r.unknown[raw] {
 		r.unknown[raw] = true
-		r.annotation("warning", "marketplace-gate", fmt.Sprintf("Unknown status %q for %s: still waiting", text, inert(whose)))
+		r.notify("warning", "marketplace-gate", fmt.Sprintf("Unknown status %q for %s: still waiting", text, inert(whose)))
 	}
 	if text == "" {
 		return "(no status)"
@@ -212,11 +212,17 @@ func (r *Reporter) message(title, stepID string, m cpp.Message, force string) {
 		return
 	}
 	r.seen[key] = true
+	r.notify(lvl, title, text)
+}
+
+// notify annotates text if its level reaches the annotate input, and
+// otherwise logs it as a plain line: every message is in the log either way.
+func (r *Reporter) notify(lvl, title, text string) {
 	if r.annotates(lvl) {
 		r.annotation(lvl, title, text)
 		return
 	}
-	r.line(fmt.Sprintf("%s: %s: %s", inert(title), lvl, text))
+	r.line(fmt.Sprintf("%s: %s: %s", r.scrub(inert(title)), lvl, r.scrub(text)))
 }
 
 func (r *Reporter) annotates(lvl string) bool {

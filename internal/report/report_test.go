@@ -274,3 +274,21 @@ func TestPlainOutsideRunner(t *testing.T) {
 		t.Fatalf("log:\n%s", out.String())
 	}
 }
+
+func TestAnnotateNoneMeansNoAnnotations(t *testing.T) {
+	r := newRunner(t, config.AnnotateNone)
+	r.rep.Snapshot(&cpp.Operation{Status: "Exploding", Steps: []cpp.Step{{ID: "s", Status: "blocked", Messages: []cpp.Message{msg("error", "bad")}}}}, 1)
+	if err := r.rep.Finish(verdict.Verdict{Status: verdict.Blocked, BlockedStep: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range runnertest.Commands(r.out.String()) {
+		if c.Name != "debug" {
+			t.Errorf("annotate none, yet %+v", c)
+		}
+	}
+	for _, want := range []string{"Unknown status", "s: error: bad", "is blocked"} {
+		if !strings.Contains(r.out.String(), want) {
+			t.Errorf("the log lacks %q:\n%s", want, r.out.String())
+		}
+	}
+}
