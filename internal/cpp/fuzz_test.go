@@ -1,0 +1,59 @@
+package cpp
+
+import (
+	"os"
+	"testing"
+	"time"
+)
+
+func FuzzDecodeOperation(f *testing.F) {
+	if b, err := os.ReadFile("../../testdata/reference-operation.json"); err == nil {
+		f.Add(b)
+	}
+	for _, s := range []string{`{}`, `[]`, `[{"steps":[{"messages":["x"]}]}]`, `{"progressPercentage":"5%"}`,
+		`{"steps":[{"progressPercentage":1e308}]}`, `{"error":{"message":"m"},"previewLinks":[{"uri":"u"},"v",1]}`,
+		`[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]`, `<html>`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		op, err := DecodeOperation(body)
+		if err != nil {
+			return
+		}
+		op.State()
+		for _, s := range op.Steps {
+			s.State()
+			if s.ProgressPercentage < 0 || s.ProgressPercentage > 100 {
+				t.Fatalf("progress %d out of 0..100", s.ProgressPercentage)
+			}
+		}
+	})
+}
+
+func FuzzDecodeSubmissions(f *testing.F) {
+	if b, err := os.ReadFile("../../testdata/reference-submissions.json"); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte(`{"value":[{"id":"x"}]}`))
+	f.Add([]byte(`{"id":"x","submissionState":"running"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		subs, err := DecodeSubmissions(body)
+		if err == nil {
+			for _, s := range subs {
+				ParseState(s.SubmissionState)
+			}
+		}
+	})
+}
+
+func FuzzParseRetryAfter(f *testing.F) {
+	now := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	for _, s := range []string{"30", "0.5", "-1", "NaN", "Inf", "1e300", "Sat, 21 Nov 2026 09:01:30 GMT", "Sunday, 06-Nov-94 08:49:37 GMT", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if d := ParseRetryAfter(v, now); d < 0 || d > maxRetryAfter {
+			t.Fatalf("ParseRetryAfter(%q) = %v, outside [0, %v]", v, d, maxRetryAfter)
+		}
+	})
+}
