@@ -117,13 +117,15 @@ func (e *Error) Unwrap() error   { return e.Err }
 func (e *Error) Transient() bool { return e.Retry }
 
 // aadHints maps AADSTS codes to the input the user should check.
-var aadHints = []struct{ code, hint string }{
-	{"AADSTS7000215", "client-secret is wrong: use the secret's Value, not its Secret ID"},
-	{"AADSTS7000222", "client-secret has expired: create a new one for the app"},
-	{"AADSTS700016", "client-id was not found in the tenant: check client-id and tenant-id"},
-	{"AADSTS90002", "tenant-id was not found: check tenant-id"},
-	{"AADSTS900023", "tenant-id is not a valid tenant: check tenant-id"},
-	{"AADSTS500011", "the Cloud Partner Portal resource is not available in this tenant"},
+func aadHints() []struct{ code, hint string } {
+	return []struct{ code, hint string }{
+		{"AADSTS7000215", "client-secret is wrong: use the secret's Value, not its Secret ID"},
+		{"AADSTS7000222", "client-secret has expired: create a new one for the app"},
+		{"AADSTS700016", "client-id was not found in the tenant: check client-id and tenant-id"},
+		{"AADSTS90002", "tenant-id was not found: check tenant-id"},
+		{"AADSTS900023", "tenant-id is not a valid tenant: check tenant-id"},
+		{"AADSTS500011", "the Cloud Partner Portal resource is not available in this tenant"},
+	}
 }
 
 // classify turns a token fetch failure into an Error saying whether to retry
@@ -144,7 +146,7 @@ func classify(err error) error {
 		if re.ErrorCode != "" {
 			msg += " (" + re.ErrorCode + ")"
 		}
-		for _, h := range aadHints {
+		for _, h := range aadHints() {
 			if strings.Contains(desc, h.code) {
 				msg += ": " + h.hint
 				break

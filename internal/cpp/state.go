@@ -18,29 +18,9 @@ const (
 	StateWaitingReview State = "waitingForPublisherReview"
 )
 
-var states = map[string]State{
-	"notstarted":                StateNotStarted,
-	"neverpublished":            StateNotStarted,
-	"pending":                   StateNotStarted,
-	"queued":                    StateNotStarted,
-	"running":                   StateRunning,
-	"inprogress":                StateRunning,
-	"complete":                  StateCompleted,
-	"completed":                 StateCompleted,
-	"succeeded":                 StateCompleted,
-	"success":                   StateCompleted,
-	"published":                 StateCompleted,
-	"failed":                    StateFailed,
-	"failure":                   StateFailed,
-	"canceled":                  StateCanceled,
-	"cancelled":                 StateCanceled,
-	"blocked":                   StateBlocked,
-	"waitingforpublisherreview": StateWaitingReview,
-}
-
 // ParseState normalises a status string: case, spaces, '-' and '_' do not matter.
 // ok is false for a status this package does not know.
-func ParseState(s string) (st State, ok bool) {
+func ParseState(s string) (State, bool) {
 	key := strings.Map(func(r rune) rune {
 		switch r {
 		case ' ', '-', '_', '\t':
@@ -51,11 +31,23 @@ func ParseState(s string) (st State, ok bool) {
 		}
 		return r
 	}, s)
-	st, ok = states[key]
-	if !ok {
-		return StateUnknown, false
+	switch key {
+	case "notstarted", "neverpublished", "pending", "queued":
+		return StateNotStarted, true
+	case "running", "inprogress":
+		return StateRunning, true
+	case "complete", "completed", "succeeded", "success", "published":
+		return StateCompleted, true
+	case "failed", "failure":
+		return StateFailed, true
+	case "canceled", "cancelled":
+		return StateCanceled, true
+	case "blocked":
+		return StateBlocked, true
+	case "waitingforpublisherreview":
+		return StateWaitingReview, true
 	}
-	return st, true
+	return StateUnknown, false
 }
 
 // Done reports whether the state means the work finished successfully.
