@@ -96,13 +96,18 @@ func clean(s string) string {
 		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == unicode.ReplacementChar:
 			continue
 		}
+		if space {
+			if n >= MaxLen {
+				b.WriteString("…")
+				break
+			}
+			b.WriteByte(' ')
+			n++ // the space counts toward MaxLen too
+			space = false
+		}
 		if n >= MaxLen {
 			b.WriteString("…")
 			break
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
 		}
 		b.WriteRune(r)
 		n++

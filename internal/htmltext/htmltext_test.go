@@ -37,3 +37,11 @@ func TestTextIsBounded(t *testing.T) {
 		t.Fatalf("length %d; want %d runes ending in …", n, MaxLen+1)
 	}
 }
+
+func TestBoundCountsSpaces(t *testing.T) {
+	// Found by FuzzText: collapsed spaces were not counted toward MaxLen.
+	got := Text("&& " + strings.Repeat("M x ", MaxLen))
+	if n := len([]rune(got)); n != MaxLen+1 {
+		t.Fatalf("length %d; want %d", n, MaxLen+1)
+	}
+}
