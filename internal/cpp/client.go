@@ -47,9 +47,6 @@ func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h
 // WithMaxBody sets the response size cap in bytes.
 func WithMaxBody(n int64) Option { return func(c *Client) { c.maxBody = n } }
 
-// WithNow sets the clock used to read HTTP-date Retry-After values.
-func WithNow(now func() time.Time) Option { return func(c *Client) { c.now = now } }
-
 // New returns a client for the API at base (scheme and host, optional path prefix).
 func New(base *url.URL, apiVersion string, tokens Tokens, opts ...Option) *Client {
 	c := &Client{
@@ -106,12 +103,6 @@ func (c *Client) Offers(ctx context.Context, publisher string) ([]Offer, error) 
 		return nil, &Error{Call: call, Retry: true, Err: describeUndecodable(body, err)}
 	}
 	return offers, nil
-}
-
-// Cancel asks the API to cancel the offer's running operation.
-func (c *Client) Cancel(ctx context.Context, publisher, offer string) error {
-	_, err := c.do(ctx, "POST cancel", http.MethodPost, strings.NewReader("{}"), "publishers", publisher, "offers", offer, "cancel")
-	return err
 }
 
 // URL builds the request URL. Every segment is path-escaped, so an id cannot

@@ -50,9 +50,6 @@ func WithWriter(w io.Writer) Option { return func(r *Reporter) { r.out = w } }
 // WithGetenv sets how the environment is read (GITHUB_ACTIONS, GITHUB_OUTPUT, …).
 func WithGetenv(g func(string) string) Option { return func(r *Reporter) { r.getenv = g } }
 
-// WithNow sets the clock used for the elapsed-time prefix of plain lines.
-func WithNow(now func() time.Time) Option { return func(r *Reporter) { r.now = now } }
-
 // WithAnnotate sets the lowest message level that becomes an annotation.
 func WithAnnotate(a config.Annotate) Option { return func(r *Reporter) { r.annotate = a } }
 

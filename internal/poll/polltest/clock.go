@@ -41,13 +41,6 @@ func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-// Advance moves the fake time forward without a Sleep (time spent in a request).
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // Sleeps returns the waits requested so far.
 func (c *Clock) Sleeps() []time.Duration {
 	c.mu.Lock()
