@@ -43,11 +43,10 @@ func TestMain(m *testing.M) {
 }
 
 type result struct {
-	code            int
-	stdout, stderr  string
-	outputs         map[string]string
-	summary         string
-	elapsedAfterSig time.Duration
+	code           int
+	stdout, stderr string
+	outputs        map[string]string
+	summary        string
 }
 
 // action starts the binary with runner-style environment; underscore selects

@@ -50,10 +50,8 @@ func Run(ctx context.Context, env Env) int {
 func Gate(ctx context.Context, env Env) int {
 	rep := report.New(report.WithWriter(env.Stdout), report.WithGetenv(env.Getenv))
 	// Mask secrets first, before validation could echo anything.
-	for _, in := range config.Inputs() {
-		if in.Secret {
-			rep.Mask(config.Lookup(env.Getenv, in.Name))
-		}
+	for _, secret := range config.Secrets(env.Getenv) {
+		rep.Mask(secret)
 	}
 	cfg, err := config.Load(env.Getenv)
 	if err != nil {

@@ -46,11 +46,12 @@ type Config struct {
 	Annotate        Annotate
 }
 
-// Secrets lists the secret values given, to be masked before anything is printed.
-func (c Config) Secrets() []string {
+// Secrets returns the secret inputs given, read straight from the
+// environment: they must be masked before Load could echo anything.
+func Secrets(getenv Getenv) []string {
 	var s []string
-	for _, v := range []string{c.AccessToken, c.ClientSecret} {
-		if v != "" {
+	for _, in := range Inputs() {
+		if v := Lookup(getenv, in.Name); in.Secret && v != "" {
 			s = append(s, v)
 		}
 	}
@@ -60,10 +61,10 @@ func (c Config) Secrets() []string {
 var (
 	// idPattern: publisher and offer ids are letters, digits, '.', '-', '_'.
 	// Anything else could change a request path, so it is refused, not escaped.
-	idPattern     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
-	guidPattern   = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
-	tenantPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$`)
-	versionPatten = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview[0-9]*)?$`)
+	idPattern      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+	guidPattern    = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
+	tenantPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$`)
+	versionPattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview[0-9]*)?$`)
 )
 
 // Load reads and validates every input. The first problem found is returned,
@@ -85,7 +86,7 @@ func Load(getenv Getenv) (Config, error) {
 		return c, err
 	}
 	c.APIVersion = in("api-version")
-	if !versionPatten.MatchString(c.APIVersion) {
+	if !versionPattern.MatchString(c.APIVersion) {
 		return c, fmt.Errorf("api-version %q is not a date version such as 2017-10-31", c.APIVersion)
 	}
 

@@ -52,7 +52,7 @@ func TestDefaults(t *testing.T) {
 	if c.APIURL.String() != "https://cloudpartner.azure.com" || c.AuthorityHost.String() != "https://login.microsoftonline.com" {
 		t.Errorf("urls = %s %s", c.APIURL, c.AuthorityHost)
 	}
-	if got := c.Secrets(); len(got) != 1 || got[0] != "s3cret-value" {
+	if got := Secrets(env(base())); len(got) != 1 || got[0] != "s3cret-value" {
 		t.Errorf("secrets = %q", got)
 	}
 }

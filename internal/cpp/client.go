@@ -35,7 +35,6 @@ type Client struct {
 	tokens     Tokens
 	http       *http.Client
 	maxBody    int64
-	now        func() time.Time
 }
 
 // Option configures a Client.
@@ -55,7 +54,6 @@ func New(base *url.URL, apiVersion string, tokens Tokens, opts ...Option) *Clien
 		tokens:     tokens,
 		http:       &http.Client{Timeout: DefaultRequestTimeout},
 		maxBody:    DefaultMaxBody,
-		now:        time.Now,
 	}
 	for _, o := range opts {
 		o(c)
@@ -65,44 +63,32 @@ func New(base *url.URL, apiVersion string, tokens Tokens, opts ...Option) *Clien
 
 // Operation fetches one operation.
 func (c *Client) Operation(ctx context.Context, publisher, offer, id string) (Operation, error) {
-	const call = "GET operation"
-	body, err := c.do(ctx, call, http.MethodGet, nil, "publishers", publisher, "offers", offer, "operations", id)
-	if err != nil {
-		return Operation{}, err
-	}
-	op, err := DecodeOperation(body)
-	if err != nil {
-		return Operation{}, &Error{Call: call, Retry: true, Err: describeUndecodable(body, err)}
-	}
-	return op, nil
+	return get(ctx, c, "GET operation", DecodeOperation, "publishers", publisher, "offers", offer, "operations", id)
 }
 
 // Submissions lists the offer's operations (Retrieve operations, no id).
 func (c *Client) Submissions(ctx context.Context, publisher, offer string) ([]Submission, error) {
-	const call = "GET submissions"
-	body, err := c.do(ctx, call, http.MethodGet, nil, "publishers", publisher, "offers", offer, "submissions")
-	if err != nil {
-		return nil, err
-	}
-	subs, err := DecodeSubmissions(body)
-	if err != nil {
-		return nil, &Error{Call: call, Retry: true, Err: describeUndecodable(body, err)}
-	}
-	return subs, nil
+	return get(ctx, c, "GET submissions", DecodeSubmissions, "publishers", publisher, "offers", offer, "submissions")
 }
 
 // Offers lists the publisher's offers (Retrieve offers).
 func (c *Client) Offers(ctx context.Context, publisher string) ([]Offer, error) {
-	const call = "GET offers"
-	body, err := c.do(ctx, call, http.MethodGet, nil, "publishers", publisher, "offers")
+	return get(ctx, c, "GET offers", DecodeOffers, "publishers", publisher, "offers")
+}
+
+// get fetches a resource and decodes it. A body that does not decode is
+// transient: proxies answer with HTML pages and bodies get cut short.
+func get[T any](ctx context.Context, c *Client, call string, decode func([]byte) (T, error), segments ...string) (T, error) {
+	var zero T
+	body, err := c.do(ctx, call, segments...)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	offers, err := DecodeOffers(body)
+	v, err := decode(body)
 	if err != nil {
-		return nil, &Error{Call: call, Retry: true, Err: describeUndecodable(body, err)}
+		return zero, &Error{Call: call, Retry: true, Err: describeUndecodable(body, err)}
 	}
-	return offers, nil
+	return v, nil
 }
 
 // URL builds the request URL. Every segment is path-escaped, so an id cannot
@@ -122,27 +108,19 @@ func (c *Client) URL(segments ...string) string {
 
 // do sends one request; on a 401 it refreshes the token and tries once more,
 // since a token can be revoked or expire early. A second 401 is final.
-func (c *Client) do(ctx context.Context, call, method string, body *strings.Reader, segments ...string) ([]byte, error) {
+func (c *Client) do(ctx context.Context, call string, segments ...string) ([]byte, error) {
 	target := c.URL(segments...)
 	for attempt := 0; ; attempt++ {
 		token, err := c.tokens.Token(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("%s: getting a token: %w", call, err)
 		}
-		var rd io.Reader
-		if body != nil {
-			_, _ = body.Seek(0, io.SeekStart)
-			rd = body
-		}
-		req, err := http.NewRequestWithContext(ctx, method, target, rd)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 		if err != nil {
 			return nil, &Error{Call: call, Err: err}
 		}
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Accept", "application/json")
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
 		data, status, header, err := c.send(req)
 		if err != nil {
 			// Transport failures are worth another try; the caller knows whether
@@ -158,7 +136,7 @@ func (c *Client) do(ctx context.Context, call, method string, body *strings.Read
 				Call:       call,
 				StatusCode: status,
 				Detail:     serverDetail(data),
-				Wait:       RetryAfter(header, c.now()),
+				Wait:       RetryAfter(header, time.Now()),
 				Retry:      retryable(status),
 			}
 		}

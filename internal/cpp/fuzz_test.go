@@ -20,9 +20,10 @@ func FuzzDecodeOperation(f *testing.F) {
 		if err != nil {
 			return
 		}
-		op.State()
-		for _, s := range op.Steps {
-			s.State()
+		for _, s := range append(op.Steps, Step{Status: op.Status}) {
+			if st, ok := s.State(); ok == (st == StateUnknown) {
+				t.Fatalf("status %q: state %q, known %v", s.Status, st, ok)
+			}
 			if s.ProgressPercentage < 0 || s.ProgressPercentage > 100 {
 				t.Fatalf("progress %d out of 0..100", s.ProgressPercentage)
 			}
@@ -40,7 +41,9 @@ func FuzzDecodeSubmissions(f *testing.F) {
 		subs, err := DecodeSubmissions(body)
 		if err == nil {
 			for _, s := range subs {
-				ParseState(s.SubmissionState)
+				if st, ok := ParseState(s.SubmissionState); ok == (st == StateUnknown) {
+					t.Fatalf("state %q: %q, known %v", s.SubmissionState, st, ok)
+				}
 			}
 		}
 	})

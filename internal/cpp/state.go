@@ -49,6 +49,3 @@ func ParseState(s string) (State, bool) {
 	}
 	return StateUnknown, false
 }
-
-// Done reports whether the state means the work finished successfully.
-func (s State) Done() bool { return s == StateCompleted }

@@ -82,12 +82,21 @@ func linkTarget(z *html.Tokenizer, more bool) string {
 }
 
 // clean collapses white space, drops control and format characters, and
-// bounds the length.
+// bounds the length to MaxLen runes, spaces included, plus "…".
 func clean(s string) string {
 	var b strings.Builder
 	b.Grow(min(len(s), MaxLen))
-	space := false
 	n := 0
+	put := func(r rune) bool {
+		if n >= MaxLen {
+			b.WriteString("…")
+			return false
+		}
+		b.WriteRune(r)
+		n++
+		return true
+	}
+	space := false
 	for _, r := range s {
 		switch {
 		case unicode.IsSpace(r):
@@ -97,20 +106,14 @@ func clean(s string) string {
 			continue
 		}
 		if space {
-			if n >= MaxLen {
-				b.WriteString("…")
+			if !put(' ') {
 				break
 			}
-			b.WriteByte(' ')
-			n++ // the space counts toward MaxLen too
 			space = false
 		}
-		if n >= MaxLen {
-			b.WriteString("…")
+		if !put(r) {
 			break
 		}
-		b.WriteRune(r)
-		n++
 	}
 	return b.String()
 }

@@ -75,7 +75,7 @@ func (p *Poller) Run(ctx context.Context) verdict.Verdict {
 		cancelReq()
 
 		if ctx.Err() != nil {
-			return stopped(ctx, finish, p.Timeout)
+			return finish(stopCause(ctx, p.Timeout))
 		}
 		wait := sched.next()
 		if err != nil {
@@ -111,12 +111,12 @@ func (p *Poller) Run(ctx context.Context) verdict.Verdict {
 			// The next poll would come after the deadline: wait out the
 			// remainder (a signal still ends it) and report the timeout.
 			if clock.Sleep(ctx, remaining) != nil {
-				return stopped(ctx, finish, p.Timeout)
+				return finish(stopCause(ctx, p.Timeout))
 			}
 			return finish(verdict.TimedOut, timeoutError(p.Timeout))
 		}
 		if clock.Sleep(ctx, wait) != nil {
-			return stopped(ctx, finish, p.Timeout)
+			return finish(stopCause(ctx, p.Timeout))
 		}
 	}
 }
@@ -158,12 +158,12 @@ func Judge(op *cpp.Operation, stopAtSignoff bool) (s verdict.Status, step string
 	return "", "", false
 }
 
-// stopped turns an ended context into timed-out or interrupted.
-func stopped(ctx context.Context, finish func(verdict.Status, error) verdict.Verdict, timeout time.Duration) verdict.Verdict {
+// stopCause says why ctx ended: the gate's timeout, or a signal.
+func stopCause(ctx context.Context, timeout time.Duration) (verdict.Status, error) {
 	if errors.Is(context.Cause(ctx), ErrTimeout) {
-		return finish(verdict.TimedOut, timeoutError(timeout))
+		return verdict.TimedOut, timeoutError(timeout)
 	}
-	return finish(verdict.Interrupted, fmt.Errorf("interrupted before the operation finished (the job was cancelled): %w", context.Cause(ctx)))
+	return verdict.Interrupted, fmt.Errorf("interrupted before the operation finished (the job was cancelled): %w", context.Cause(ctx))
 }
 
 func timeoutError(d time.Duration) error {

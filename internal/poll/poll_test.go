@@ -229,9 +229,11 @@ func TestHungRequestIsRetried(t *testing.T) {
 	}
 }
 
-func TestHardDeadlineEndsHungRequest(t *testing.T) {
-	// The fake clock never advances during the request, so only the
-	// wall-clock deadline (the timeout) can end it.
+func TestHungRequestEndsAtTimeout(t *testing.T) {
+	// A request that never answers, with a request timeout far beyond the
+	// gate's: the request must still end at the gate's timeout (both the
+	// per-request bound, capped at the time left, and the wall-clock
+	// deadline fire then), and the verdict is timed-out, not an error.
 	p := &Poller{
 		Fetch: func(c context.Context) (cpp.Operation, error) {
 			<-c.Done()

@@ -12,8 +12,7 @@ import (
 	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
 )
 
-// maxOutputMessages bounds the messages kept per step in the steps output, so
-// a runaway step cannot push the output past the runner's size limits.
+// maxOutputMessages bounds the messages kept per step in the steps output.
 const maxOutputMessages = 50
 
 // StepOut is one element of the `steps` output.
@@ -33,25 +32,41 @@ type MessageOut struct {
 	Timestamp string `json:"timestamp"`
 }
 
-// Finish renders the verdict: the verdict line, the outputs, the job summary and (outside the runner) a step
-// table. It returns an error when an output or the summary cannot be written.
-func (r *Reporter) Finish(v verdict.Verdict) error {
-	headline := Headline(v)
-	if v.Status.Passed() {
-		r.notify("information", "marketplace-gate", headline)
-	} else {
-		r.notify("error", "marketplace-gate", headline)
-	}
-	if !r.runner && v.Operation != nil {
-		r.stepTable(v.Operation)
-	}
+// view is a verdict rendered once, for the log, the outputs and the summary.
+type view struct {
+	verdict.Verdict
+	headline      string
+	steps         []StepOut // every message; the steps output caps them
+	preview, live []string
+}
+
+func render(v verdict.Verdict) view {
+	w := view{Verdict: v, headline: Headline(v), steps: []StepOut{}, preview: []string{}, live: []string{}}
 	if v.Operation != nil {
-		for _, u := range links(v.Operation.PreviewLinks) {
-			r.line("Preview: " + u)
-		}
-		for _, u := range links(v.Operation.LiveLinks) {
-			r.line("Live: " + u)
-		}
+		w.steps = Steps(v.Operation)
+		w.preview, w.live = links(v.Operation.PreviewLinks), links(v.Operation.LiveLinks)
+	}
+	return w
+}
+
+// Finish renders the verdict: the verdict line, (outside the runner) a step
+// table, the links, the outputs and the job summary. It returns an error when
+// an output or the summary cannot be written.
+func (r *Reporter) Finish(v verdict.Verdict) error {
+	w := render(v)
+	if v.Status.Passed() {
+		r.notify("information", "marketplace-gate", w.headline)
+	} else {
+		r.notify("error", "marketplace-gate", w.headline)
+	}
+	if !r.runner && len(w.steps) > 0 {
+		r.stepTable(w.steps)
+	}
+	for _, u := range w.preview {
+		r.line("Preview: " + u)
+	}
+	for _, u := range w.live {
+		r.line("Live: " + u)
 	}
 	if r.overflow > 0 {
 		r.line(fmt.Sprintf("%d more messages than the runner shows as annotations: all are in this log and the job summary", r.overflow))
@@ -59,7 +74,7 @@ func (r *Reporter) Finish(v verdict.Verdict) error {
 
 	var errs []error
 	if path := r.getenv("GITHUB_OUTPUT"); path != "" {
-		for _, kv := range r.outputs(v) {
+		for _, kv := range r.outputs(w) {
 			if err := r.guard(func() { r.act.SetOutput(kv[0], kv[1]) }); err != nil {
 				errs = append(errs, fmt.Errorf("writing output %s to GITHUB_OUTPUT: %w", kv[0], err))
 				break
@@ -69,7 +84,7 @@ func (r *Reporter) Finish(v verdict.Verdict) error {
 		errs = append(errs, errors.New("GITHUB_OUTPUT is not set: outputs were not written"))
 	}
 	if path := r.getenv("GITHUB_STEP_SUMMARY"); path != "" {
-		if err := r.guard(func() { r.act.AddStepSummary(r.scrub(Summary(v))) }); err != nil {
+		if err := r.guard(func() { r.act.AddStepSummary(r.scrub(w.summary())) }); err != nil {
 			errs = append(errs, fmt.Errorf("writing the job summary to GITHUB_STEP_SUMMARY: %w", err))
 		}
 	}
@@ -94,24 +109,25 @@ func (r *Reporter) guard(f func()) (err error) {
 // outputs lists every output, in action.yml order. Values are single-line:
 // the library writes them with a fixed heredoc delimiter, so a raw newline
 // from the server must never reach one (JSON escapes them).
-func (r *Reporter) outputs(v verdict.Verdict) [][2]string {
-	var steps []StepOut
-	var preview, live []string
-	if v.Operation != nil {
-		steps = Steps(v.Operation)
-		preview, live = links(v.Operation.PreviewLinks), links(v.Operation.LiveLinks)
+func (r *Reporter) outputs(w view) [][2]string {
+	// Cap messages per step so a runaway step cannot push the output past
+	// the runner's size limits; the summary keeps them all.
+	steps := make([]StepOut, len(w.steps))
+	for i, s := range w.steps {
+		s.Messages = s.Messages[:min(len(s.Messages), maxOutputMessages)]
+		steps[i] = s
 	}
 	out := [][2]string{
-		{"status", string(v.Status)},
-		{"operation-id", v.OperationID},
-		{"offer-id", v.OfferID},
-		{"blocked-step", inert(v.BlockedStep)},
-		{"failed-step", inert(v.FailedStep)},
-		{"steps", jsonText(nonNil(steps))},
-		{"preview-links", jsonText(nonNil(preview))},
-		{"live-links", jsonText(nonNil(live))},
-		{"polls", strconv.Itoa(v.Polls)},
-		{"elapsed-seconds", strconv.Itoa(int(v.Elapsed.Round(time.Second) / time.Second))},
+		{"status", string(w.Status)},
+		{"operation-id", w.OperationID},
+		{"offer-id", w.OfferID},
+		{"blocked-step", inert(w.BlockedStep)},
+		{"failed-step", inert(w.FailedStep)},
+		{"steps", jsonText(steps)},
+		{"preview-links", jsonText(w.preview)},
+		{"live-links", jsonText(w.live)},
+		{"polls", strconv.Itoa(w.Polls)},
+		{"elapsed-seconds", strconv.Itoa(int(w.Elapsed.Round(time.Second) / time.Second))},
 	}
 	for i := range out {
 		out[i][1] = r.scrub(out[i][1])
@@ -119,7 +135,7 @@ func (r *Reporter) outputs(v verdict.Verdict) [][2]string {
 	return out
 }
 
-// Steps renders the operation's steps for the `steps` output.
+// Steps renders the operation's steps, every text made inert.
 func Steps(op *cpp.Operation) []StepOut {
 	steps := make([]StepOut, 0, len(op.Steps))
 	for _, s := range op.Steps {
@@ -128,8 +144,8 @@ func Steps(op *cpp.Operation) []StepOut {
 		if !ok {
 			status = inert(s.Status)
 		}
-		msgs := make([]MessageOut, 0, min(len(s.Messages), maxOutputMessages))
-		for _, m := range s.Messages[:min(len(s.Messages), maxOutputMessages)] {
+		msgs := make([]MessageOut, 0, len(s.Messages))
+		for _, m := range s.Messages {
 			msgs = append(msgs, MessageOut{Level: level(m.Level), Text: inert(m.HTML), Timestamp: inert(m.Timestamp)})
 		}
 		steps = append(steps, StepOut{
@@ -149,13 +165,6 @@ func links(ls cpp.Links) []string {
 		}
 	}
 	return out
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }
 
 func jsonText(v any) string {
@@ -228,8 +237,7 @@ func firstError(v verdict.Verdict, id string) string {
 }
 
 // stepTable prints the final state of every step, for reading in a terminal.
-func (r *Reporter) stepTable(op *cpp.Operation) {
-	steps := Steps(op)
+func (r *Reporter) stepTable(steps []StepOut) {
 	w := len("STEP")
 	for _, s := range steps {
 		w = max(w, len([]rune(s.Name)))
@@ -242,44 +250,43 @@ func (r *Reporter) stepTable(op *cpp.Operation) {
 	fmt.Fprintln(r.out)
 }
 
-// Summary renders the job summary in Markdown. Every string from the API is
+// summary renders the job summary in Markdown. Every string from the API is
 // escaped, so it shows as text and cannot add markup.
-func Summary(v verdict.Verdict) string {
+func (w view) summary() string {
 	var b strings.Builder
 	icon := map[verdict.Status]string{
 		verdict.Completed: "✅", verdict.AwaitingSignoff: "👀", verdict.Failed: "❌", verdict.Blocked: "⛔",
 		verdict.Canceled: "🚫", verdict.TimedOut: "⏱️", verdict.Interrupted: "✋", verdict.Error: "❌",
-	}[v.Status]
-	fmt.Fprintf(&b, "## %s Marketplace publish: %s\n\n", icon, v.Status)
-	fmt.Fprintf(&b, "%s\n\n", md(Headline(v)))
+	}[w.Status]
+	fmt.Fprintf(&b, "## %s Marketplace publish: %s\n\n", icon, w.Status)
+	fmt.Fprintf(&b, "%s\n\n", md(w.headline))
 	var facts []string
-	if v.OfferID != "" {
-		facts = append(facts, "offer `"+v.OfferID+"`")
+	if w.OfferID != "" {
+		facts = append(facts, "offer `"+w.OfferID+"`")
 	}
-	if v.OperationID != "" {
-		facts = append(facts, "operation `"+v.OperationID+"`")
+	if w.OperationID != "" {
+		facts = append(facts, "operation `"+w.OperationID+"`")
 	}
-	facts = append(facts, fmt.Sprintf("%d polls", v.Polls), "waited "+v.Elapsed.Round(time.Second).String())
+	facts = append(facts, fmt.Sprintf("%d polls", w.Polls), "waited "+w.Elapsed.Round(time.Second).String())
 	fmt.Fprintf(&b, "%s\n\n", strings.Join(facts, " · "))
 
-	if v.Operation == nil {
+	if w.Operation == nil {
 		return b.String()
 	}
-	steps := Steps(v.Operation)
-	if len(steps) > 0 {
+	if len(w.steps) > 0 {
 		b.WriteString("| Step | Status | Progress | Estimate |\n|---|---|---:|---|\n")
-		for _, s := range steps {
+		for _, s := range w.steps {
 			fmt.Fprintf(&b, "| %s | %s | %d%% | %s |\n", md(s.Name), md(s.Status), s.Progress, md(s.EstimatedTime))
 		}
 		b.WriteString("\n")
 	}
 	var msgs []string
-	for _, m := range v.Operation.Messages {
+	for _, m := range w.Operation.Messages {
 		if t := inert(m.HTML); t != "" {
 			msgs = append(msgs, fmt.Sprintf("- **Operation** · %s · %s", level(m.Level), md(t)))
 		}
 	}
-	for _, s := range steps {
+	for _, s := range w.steps {
 		for _, m := range s.Messages {
 			if m.Text != "" {
 				msgs = append(msgs, fmt.Sprintf("- **%s** · %s · %s", md(s.Name), m.Level, md(m.Text)))
@@ -292,7 +299,7 @@ func Summary(v verdict.Verdict) string {
 	for _, l := range []struct {
 		title string
 		urls  []string
-	}{{"Preview links", links(v.Operation.PreviewLinks)}, {"Live links", links(v.Operation.LiveLinks)}} {
+	}{{"Preview links", w.preview}, {"Live links", w.live}} {
 		if len(l.urls) == 0 {
 			continue
 		}

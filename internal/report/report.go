@@ -28,7 +28,6 @@ type Reporter struct {
 	getenv   func(string) string
 	runner   bool
 	annotate config.Annotate
-	now      func() time.Time
 	start    time.Time
 
 	secrets   []string
@@ -59,7 +58,6 @@ func New(opts ...Option) *Reporter {
 		out:       os.Stdout,
 		getenv:    os.Getenv,
 		annotate:  config.AnnotateWarning,
-		now:       time.Now,
 		seen:      map[string]bool{},
 		steps:     map[string]string{},
 		unknown:   map[string]bool{},
@@ -70,7 +68,7 @@ func New(opts ...Option) *Reporter {
 		o(r)
 	}
 	r.runner = r.getenv("GITHUB_ACTIONS") == "true"
-	r.start = r.now()
+	r.start = time.Now()
 	r.act = githubactions.New(githubactions.WithWriter(r.out), githubactions.WithGetenv(r.getenv))
 	return r
 }
@@ -118,7 +116,7 @@ func (r *Reporter) Logf(format string, args ...any) {
 // is prefixed with the time since the start, so the log reads as a timeline.
 func (r *Reporter) line(s string) {
 	if !r.runner && s != "" {
-		s = fmt.Sprintf("[%6s] %s", fmtElapsed(r.now().Sub(r.start)), s)
+		s = fmt.Sprintf("[%6s] %s", fmtElapsed(time.Since(r.start)), s)
 	}
 	fmt.Fprintln(r.out, r.scrub(s))
 }
@@ -212,32 +210,14 @@ func (r *Reporter) message(title, stepID string, m cpp.Message, force string) {
 	r.notify(lvl, title, text)
 }
 
-// notify annotates text if its level reaches the annotate input, and
-// otherwise logs it as a plain line: every message is in the log either way.
+// notify shows one message: as an ::error/::warning/::notice annotation
+// titled with title when the runner is there, the level reaches the annotate
+// input and the runner's per-kind cap is not reached; as a plain line
+// otherwise. Every message is in the log either way.
 func (r *Reporter) notify(lvl, title, text string) {
-	if r.annotates(lvl) {
-		r.annotation(lvl, title, text)
-		return
-	}
-	r.line(fmt.Sprintf("%s: %s: %s", r.scrub(inert(title)), lvl, r.scrub(text)))
-}
-
-func (r *Reporter) annotates(lvl string) bool {
-	switch lvl {
-	case "error":
-		return r.annotate >= config.AnnotateError
-	case "warning":
-		return r.annotate >= config.AnnotateWarning
-	}
-	return r.annotate >= config.AnnotateInformation
-}
-
-// annotation issues ::error/::warning/::notice titled with title, or a plain
-// line outside the runner or past the runner's per-kind cap.
-func (r *Reporter) annotation(lvl, title, text string) {
 	title, text = r.scrub(inert(title)), r.scrub(text)
-	if !r.runner || r.annotated[lvl] >= maxAnnotationsPerLevel {
-		if r.runner {
+	if !r.runner || !r.annotates(lvl) || r.annotated[lvl] >= maxAnnotationsPerLevel {
+		if r.runner && r.annotates(lvl) {
 			r.overflow++
 		}
 		r.line(fmt.Sprintf("%s: %s: %s", title, lvl, text))
@@ -253,6 +233,16 @@ func (r *Reporter) annotation(lvl, title, text string) {
 	default:
 		a.Noticef("%s", text)
 	}
+}
+
+func (r *Reporter) annotates(lvl string) bool {
+	switch lvl {
+	case "error":
+		return r.annotate >= config.AnnotateError
+	case "warning":
+		return r.annotate >= config.AnnotateWarning
+	}
+	return r.annotate >= config.AnnotateInformation
 }
 
 // Retrying reports a transient failure once per distinct error; repeats go

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,10 +18,9 @@ import (
 )
 
 type runner struct {
-	out              bytes.Buffer
-	output, summary  string
-	rep              *Reporter
-	extraEnvironment map[string]string
+	out             bytes.Buffer
+	output, summary string
+	rep             *Reporter
 }
 
 func newRunner(t *testing.T, annotate config.Annotate) *runner {
@@ -290,5 +290,29 @@ func TestAnnotateNoneMeansNoAnnotations(t *testing.T) {
 		if !strings.Contains(r.out.String(), want) {
 			t.Errorf("the log lacks %q:\n%s", want, r.out.String())
 		}
+	}
+}
+
+func TestSummaryKeepsEveryMessageOutputCapsThem(t *testing.T) {
+	r := newRunner(t, config.AnnotateNone)
+	var msgs []cpp.Message
+	for i := range maxOutputMessages + 5 {
+		msgs = append(msgs, msg("information", "note"+strconv.Itoa(i)))
+	}
+	op := &cpp.Operation{Status: "running", Steps: []cpp.Step{{ID: "s", Name: "Certification", Status: "running", Messages: msgs}}}
+	if err := r.rep.Finish(verdict.Verdict{Status: verdict.TimedOut, Operation: op}); err != nil {
+		t.Fatal(err)
+	}
+	outs, err := runnertest.Outputs(r.output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []StepOut
+	if err := json.Unmarshal([]byte(outs["steps"]), &steps); err != nil || len(steps[0].Messages) != maxOutputMessages {
+		t.Fatalf("steps output holds %d messages (%v); want the cap %d", len(steps[0].Messages), err, maxOutputMessages)
+	}
+	summary, _ := os.ReadFile(r.summary)
+	if last := "note" + strconv.Itoa(maxOutputMessages+4); !strings.Contains(string(summary), last) {
+		t.Fatalf("the summary lacks %s: it must keep every message", last)
 	}
 }

@@ -39,9 +39,11 @@ func safeURL(raw string) string {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
 		return ""
 	}
-	r := strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E", "\"", "%22", "'", "%27", "`", "%60", "|", "%7C", "[", "%5B", "]", "%5D")
-	return r.Replace(u.String())
+	return urlEscaper.Replace(u.String())
 }
+
+// urlEscaper percent-encodes what url.URL.String leaves but Markdown reads.
+var urlEscaper = strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E", "\"", "%22", "'", "%27", "`", "%60", "|", "%7C", "[", "%5B", "]", "%5D")
 
 // level normalises a message level to error, warning or information.
 func level(l string) string {

@@ -239,9 +239,10 @@ func (s *Server) listSubmissions(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	op := s.current()
 	s.mu.Unlock()
-	state := "running"
-	if st := strings.ToLower(op.Status); st != "running" {
-		state = "completed"
+	// The list spells states in lower case; sign-off still counts as running.
+	state := strings.ToLower(op.Status)
+	if state == "waitingforpublisherreview" {
+		state = "running"
 	}
 	writeJSON(w, http.StatusOK, []map[string]any{
 		{
