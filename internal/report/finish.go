@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,14 @@ import (
 
 // maxOutputMessages bounds the messages kept per step in the steps output.
 const maxOutputMessages = 50
+
+// The runner drops a step summary over 1 MiB whole and allows 1 MB of outputs
+// per job; these budgets keep a runaway operation (thousands of steps or
+// messages) inside both, with room left for the job's other steps.
+const (
+	summaryBudget = 1<<20 - 32<<10
+	stepsBudget   = 256 << 10
+)
 
 // StepOut is one element of the `steps` output.
 type StepOut struct {
@@ -55,9 +64,9 @@ func render(v verdict.Verdict) view {
 func (r *Reporter) Finish(v verdict.Verdict) error {
 	w := render(v)
 	if v.Status.Passed() {
-		r.notify("information", "marketplace-gate", w.headline)
+		r.emit("information", "marketplace-gate", w.headline, maxAnnotationsPerLevel)
 	} else {
-		r.notify("error", "marketplace-gate", w.headline)
+		r.emit("error", "marketplace-gate", w.headline, maxAnnotationsPerLevel)
 	}
 	if !r.runner && len(w.steps) > 0 {
 		r.stepTable(w.steps)
@@ -69,7 +78,7 @@ func (r *Reporter) Finish(v verdict.Verdict) error {
 		r.line("Live: " + u)
 	}
 	if r.overflow > 0 {
-		r.line(fmt.Sprintf("%d more messages than the runner shows as annotations: all are in this log and the job summary", r.overflow))
+		r.line(fmt.Sprintf("%d more messages than the runner shows as annotations: all are in this log, and in the job summary as far as its 1 MiB limit allows", r.overflow))
 	}
 
 	var errs []error
@@ -110,20 +119,14 @@ func (r *Reporter) guard(f func()) (err error) {
 // the library writes them with a fixed heredoc delimiter, so a raw newline
 // from the server must never reach one (JSON escapes them).
 func (r *Reporter) outputs(w view) [][2]string {
-	// Cap messages per step so a runaway step cannot push the output past
-	// the runner's size limits; the summary keeps them all.
-	steps := make([]StepOut, len(w.steps))
-	for i, s := range w.steps {
-		s.Messages = s.Messages[:min(len(s.Messages), maxOutputMessages)]
-		steps[i] = s
-	}
+	steps := boundSteps(w.steps, stepsBudget)
 	out := [][2]string{
 		{"status", string(w.Status)},
 		{"operation-id", w.OperationID},
 		{"offer-id", w.OfferID},
 		{"blocked-step", inert(w.BlockedStep)},
 		{"failed-step", inert(w.FailedStep)},
-		{"steps", jsonText(steps)},
+		{"steps", steps},
 		{"preview-links", jsonText(w.preview)},
 		{"live-links", jsonText(w.live)},
 		{"polls", strconv.Itoa(w.Polls)},
@@ -133,6 +136,25 @@ func (r *Reporter) outputs(w view) [][2]string {
 		out[i][1] = r.scrub(out[i][1])
 	}
 	return out
+}
+
+// boundSteps renders steps as JSON within budget bytes: messages per step are
+// cut to 50, then 10, 1 and none; if that is not enough, trailing steps go.
+func boundSteps(steps []StepOut, budget int) string {
+	capped := make([]StepOut, len(steps))
+	var text string
+	for _, keep := range []int{maxOutputMessages, 10, 1, 0} {
+		for i, s := range steps {
+			s.Messages = s.Messages[:min(len(s.Messages), keep)]
+			capped[i] = s
+		}
+		if text = jsonText(capped); len(text) <= budget {
+			return text
+		}
+	}
+	// Still too big with no messages: keep the longest prefix that fits.
+	n := sort.Search(len(capped), func(n int) bool { return len(jsonText(capped[:n+1])) > budget })
+	return jsonText(capped[:n])
 }
 
 // Steps renders the operation's steps, every text made inert.
@@ -250,6 +272,18 @@ func (r *Reporter) stepTable(steps []StepOut) {
 	fmt.Fprintln(r.out)
 }
 
+// fit keeps the leading lines whose total size (newlines included) is within
+// budget, and says how many it dropped.
+func fit(lines []string, budget int) ([]string, int) {
+	used := 0
+	for i, l := range lines {
+		if used += len(l) + 1; used > budget {
+			return lines[:i], len(lines) - i
+		}
+	}
+	return lines, 0
+}
+
 // summary renders the job summary in Markdown. Every string from the API is
 // escaped, so it shows as text and cannot add markup.
 func (w view) summary() string {
@@ -273,12 +307,35 @@ func (w view) summary() string {
 	if w.Operation == nil {
 		return b.String()
 	}
-	if len(w.steps) > 0 {
-		b.WriteString("| Step | Status | Progress | Estimate |\n|---|---|---:|---|\n")
-		for _, s := range w.steps {
-			fmt.Fprintf(&b, "| %s | %s | %d%% | %s |\n", md(s.Name), md(s.Status), s.Progress, md(s.EstimatedTime))
+	var links strings.Builder
+	for _, l := range []struct {
+		title string
+		urls  []string
+	}{{"Preview links", w.preview}, {"Live links", w.live}} {
+		if len(l.urls) == 0 {
+			continue
 		}
-		b.WriteString("\n")
+		fmt.Fprintf(&links, "### %s\n\n", l.title)
+		for _, u := range l.urls {
+			fmt.Fprintf(&links, "- [%s](%s)\n", md(u), u)
+		}
+		links.WriteString("\n")
+	}
+	// The links and the verdict matter most; the step table and the messages
+	// share what is left of the budget, in that order.
+	left := summaryBudget - b.Len() - min(links.Len(), summaryBudget/4) - 512
+	if len(w.steps) > 0 {
+		rows := make([]string, 0, len(w.steps))
+		for _, s := range w.steps {
+			rows = append(rows, fmt.Sprintf("| %s | %s | %d%% | %s |", md(s.Name), md(s.Status), s.Progress, md(s.EstimatedTime)))
+		}
+		rows, cut := fit(rows, left)
+		table := "| Step | Status | Progress | Estimate |\n|---|---|---:|---|\n" + strings.Join(rows, "\n") + "\n"
+		if cut > 0 {
+			table += fmt.Sprintf("\n%d more steps are not shown: the job summary is limited to 1 MiB. See the log.\n", cut)
+		}
+		b.WriteString(table + "\n")
+		left -= len(table) + 1
 	}
 	var msgs []string
 	for _, m := range w.Operation.Messages {
@@ -294,20 +351,14 @@ func (w view) summary() string {
 		}
 	}
 	if len(msgs) > 0 {
+		msgs, cut := fit(msgs, left-64)
+		if cut > 0 {
+			msgs = append(msgs, fmt.Sprintf("- %d more messages are not shown: the job summary is limited to 1 MiB. All are in the log.", cut))
+		}
 		fmt.Fprintf(&b, "### Messages\n\n%s\n\n", strings.Join(msgs, "\n"))
 	}
-	for _, l := range []struct {
-		title string
-		urls  []string
-	}{{"Preview links", w.preview}, {"Live links", w.live}} {
-		if len(l.urls) == 0 {
-			continue
-		}
-		fmt.Fprintf(&b, "### %s\n\n", l.title)
-		for _, u := range l.urls {
-			fmt.Fprintf(&b, "- [%s](%s)\n", md(u), u)
-		}
-		b.WriteString("\n")
+	if b.Len()+links.Len() <= summaryBudget {
+		b.WriteString(links.String())
 	}
 	return b.String()
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -139,7 +140,9 @@ func (r *Reporter) debugf(format string, args ...any) {
 }
 
 // Snapshot logs what changed since the last snapshot: the operation's status,
-// each step's status and progress, and every message not shown before.
+// each step's status and progress, and every message not shown before. New
+// messages come after the status lines, most important first, so that the
+// runner's annotation cap keeps what the user must act on.
 func (r *Reporter) Snapshot(op *cpp.Operation, poll int) {
 	r.debugf("poll %d: operation %s", poll, op.Status)
 	// Compare rendered (normalised) states: "Running" after "running" is no change.
@@ -147,8 +150,9 @@ func (r *Reporter) Snapshot(op *cpp.Operation, poll int) {
 		r.opStatus = st
 		r.Logf("Operation is %s", st)
 	}
+	var news []news
 	for _, m := range op.Messages {
-		r.message("Operation", "", m, "")
+		news = r.fresh(news, "Operation", "", m, "", 1)
 	}
 	for i := range op.Steps {
 		s := &op.Steps[i]
@@ -164,14 +168,42 @@ func (r *Reporter) Snapshot(op *cpp.Operation, poll int) {
 				r.line(line)
 			}
 		}
-		force := ""
-		if st, _ := s.State(); st == cpp.StateBlocked {
-			force = "error" // a blocked step's messages are what the user must fix
+		force, rank := "", 1
+		switch st, _ := s.State(); st {
+		case cpp.StateBlocked:
+			force, rank = "error", 0 // a blocked step's messages are what the user must fix
+		case cpp.StateFailed:
+			rank = 0
 		}
 		for _, m := range s.Messages {
-			r.message(s.Title(), s.ID, m, force)
+			news = r.fresh(news, s.Title(), s.ID, m, force, rank)
 		}
 	}
+	sort.SliceStable(news, func(i, j int) bool {
+		if a, b := levelRank(news[i].lvl), levelRank(news[j].lvl); a != b {
+			return a < b
+		}
+		return news[i].rank < news[j].rank
+	})
+	for _, n := range news {
+		r.notify(n.lvl, n.title, n.text)
+	}
+}
+
+// news is a message not shown before; rank 0 marks a blocked or failed step's.
+type news struct {
+	lvl, title, text string
+	rank             int
+}
+
+func levelRank(lvl string) int {
+	switch lvl {
+	case "error":
+		return 0
+	case "warning":
+		return 1
+	}
+	return 2
 }
 
 // status renders a status, warning once about one this tool does not know.
@@ -191,32 +223,37 @@ func (r *Reporter) status(raw, whose string) string {
 	return text
 }
 
-// message shows a step message once across all polls. force raises its
-// level (a blocked step's messages are errors).
-func (r *Reporter) message(title, stepID string, m cpp.Message, force string) {
+// fresh appends m to ns unless it was shown before (by step and text).
+// force raises its level (a blocked step's messages are errors).
+func (r *Reporter) fresh(ns []news, title, stepID string, m cpp.Message, force string, rank int) []news {
 	lvl := level(m.Level)
 	if force != "" {
 		lvl = force
 	}
 	text := inert(m.HTML)
 	if text == "" {
-		return
+		return ns
 	}
 	key := stepID + "\x00" + text
 	if r.seen[key] {
-		return
+		return ns
 	}
 	r.seen[key] = true
-	r.notify(lvl, title, text)
+	return append(ns, news{lvl: lvl, title: title, text: text, rank: rank})
 }
 
 // notify shows one message: as an ::error/::warning/::notice annotation
 // titled with title when the runner is there, the level reaches the annotate
 // input and the runner's per-kind cap is not reached; as a plain line
-// otherwise. Every message is in the log either way.
+// otherwise. Every message is in the log either way. One slot per kind is
+// kept for the verdict (see Finish), so it always shows.
 func (r *Reporter) notify(lvl, title, text string) {
+	r.emit(lvl, title, text, maxAnnotationsPerLevel-1)
+}
+
+func (r *Reporter) emit(lvl, title, text string, limit int) {
 	title, text = r.scrub(inert(title)), r.scrub(text)
-	if !r.runner || !r.annotates(lvl) || r.annotated[lvl] >= maxAnnotationsPerLevel {
+	if !r.runner || !r.annotates(lvl) || r.annotated[lvl] >= limit {
 		if r.runner && r.annotates(lvl) {
 			r.overflow++
 		}

@@ -55,13 +55,13 @@ func TestAnnotationsOncePerMessageAcrossPolls(t *testing.T) {
 		}
 	}
 	if len(annotations) != 2 {
-		t.Fatalf("annotations = %+v; want one warning and one error", annotations)
+		t.Fatalf("annotations = %+v; want one error and one warning", annotations)
 	}
-	if a := annotations[0]; a.Name != "warning" || a.Message != `Plan gen1 is "old"` || a.Properties["title"] != "Certification" {
+	if a := annotations[0]; a.Name != "error" || a.Message != "Bad VHD" {
+		t.Errorf("first annotation = %+v; want the error first", a)
+	}
+	if a := annotations[1]; a.Name != "warning" || a.Message != `Plan gen1 is "old"` || a.Properties["title"] != "Certification" {
 		t.Errorf("warning = %+v; want HTML rendered and titled with the step", a)
-	}
-	if a := annotations[1]; a.Name != "error" || a.Message != "Bad VHD" {
-		t.Errorf("error = %+v", a)
 	}
 	if n := strings.Count(r.out.String(), "Scanning"); n != 1 {
 		t.Errorf("the information message is logged %d times; want once, as a plain line", n)
@@ -78,8 +78,8 @@ func TestAnnotateThresholds(t *testing.T) {
 	}{
 		{config.AnnotateNone, nil},
 		{config.AnnotateError, []string{"error"}},
-		{config.AnnotateWarning, []string{"warning", "error"}},
-		{config.AnnotateInformation, []string{"notice", "warning", "error"}},
+		{config.AnnotateWarning, []string{"error", "warning"}},
+		{config.AnnotateInformation, []string{"error", "warning", "notice"}},
 	} {
 		r := newRunner(t, tc.annotate)
 		r.rep.Snapshot(&cpp.Operation{Status: "running", Steps: []cpp.Step{{ID: "s", Status: "running",
@@ -233,21 +233,47 @@ func TestOutputs(t *testing.T) {
 	}
 }
 
-func TestAnnotationCap(t *testing.T) {
+// TestAnnotationCapKeepsTheImportant floods one snapshot with errors and
+// warnings: the runner shows ten per kind, so the blocked step's messages must
+// come first, and the verdict must still get its slot.
+func TestAnnotationCapKeepsTheImportant(t *testing.T) {
 	r := newRunner(t, config.AnnotateWarning)
-	var msgs []cpp.Message
+	var noise, blocked []cpp.Message
 	for i := range 25 {
-		msgs = append(msgs, msg("error", "problem "+string(rune('A'+i))))
+		noise = append(noise, msg("error", "noise "+strconv.Itoa(i)), msg("warning", "chatter "+strconv.Itoa(i)))
+		blocked = append(blocked, msg("warning", "fix me "+strconv.Itoa(i)))
 	}
-	r.rep.Snapshot(&cpp.Operation{Status: "running", Steps: []cpp.Step{{ID: "s", Status: "running", Messages: msgs}}}, 1)
-	n := 0
+	op := &cpp.Operation{Status: "running", Steps: []cpp.Step{
+		{ID: "noisy", Status: "running", Messages: noise},
+		{ID: "cert", Name: "Certification", Status: "blocked", Messages: blocked},
+	}}
+	r.rep.Snapshot(op, 1)
+	if err := r.rep.Finish(verdict.Verdict{Status: verdict.Blocked, BlockedStep: "cert", Operation: op}); err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	var errs []string
 	for _, c := range runnertest.Commands(r.out.String()) {
+		count[c.Name]++
 		if c.Name == "error" {
-			n++
+			errs = append(errs, c.Message)
 		}
 	}
-	if n != maxAnnotationsPerLevel || !strings.Contains(r.out.String(), "problem Y") {
-		t.Fatalf("%d error annotations; want %d and the rest logged", n, maxAnnotationsPerLevel)
+	if count["error"] != maxAnnotationsPerLevel || count["warning"] != maxAnnotationsPerLevel-1 {
+		t.Fatalf("annotations per kind = %v; want %d errors (verdict included) and %d warnings", count, maxAnnotationsPerLevel, maxAnnotationsPerLevel-1)
+	}
+	for i, text := range errs[:maxAnnotationsPerLevel-1] {
+		if !strings.HasPrefix(text, "fix me ") {
+			t.Errorf("error annotation %d is %q; the blocked step's messages must come first", i, text)
+		}
+	}
+	if last := errs[len(errs)-1]; !strings.Contains(last, "is blocked") {
+		t.Errorf("the last error annotation is %q; want the verdict", last)
+	}
+	for _, text := range []string{"noise 24", "chatter 24", "fix me 24", "more messages than the runner shows"} {
+		if !strings.Contains(r.out.String(), text) {
+			t.Errorf("the log lacks %q", text)
+		}
 	}
 }
 
@@ -314,5 +340,43 @@ func TestSummaryKeepsEveryMessageOutputCapsThem(t *testing.T) {
 	summary, _ := os.ReadFile(r.summary)
 	if last := "note" + strconv.Itoa(maxOutputMessages+4); !strings.Contains(string(summary), last) {
 		t.Fatalf("the summary lacks %s: it must keep every message", last)
+	}
+}
+
+// TestRunawayOperationStaysInsideRunnerLimits: thousands of steps with long
+// messages must not push the summary past the runner's 1 MiB (it would be
+// dropped whole) nor the steps output past its budget, and both stay valid.
+func TestRunawayOperationStaysInsideRunnerLimits(t *testing.T) {
+	r := newRunner(t, config.AnnotateWarning)
+	long := strings.Repeat("x", 900)
+	op := &cpp.Operation{Status: "running", PreviewLinks: cpp.Links{"https://example.com/preview"}}
+	for i := range 3000 {
+		s := cpp.Step{ID: "s" + strconv.Itoa(i), Name: "Step " + strconv.Itoa(i), Status: "running"}
+		for j := range 5 {
+			s.Messages = append(s.Messages, msg("warning", long+strconv.Itoa(i*5+j)))
+		}
+		op.Steps = append(op.Steps, s)
+	}
+	r.rep.Snapshot(op, 1)
+	if err := r.rep.Finish(verdict.Verdict{Status: verdict.TimedOut, Operation: op}); err != nil {
+		t.Fatal(err)
+	}
+	summary, _ := os.ReadFile(r.summary)
+	if len(summary) > summaryBudget || !strings.Contains(string(summary), "more messages are not shown") {
+		t.Errorf("summary is %d bytes (budget %d) or does not say what it left out", len(summary), summaryBudget)
+	}
+	if !strings.Contains(string(summary), "example.com/preview") {
+		t.Error("the summary lost the preview link")
+	}
+	outs, err := runnertest.Outputs(r.output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []StepOut
+	if len(outs["steps"]) > stepsBudget || json.Unmarshal([]byte(outs["steps"]), &steps) != nil || len(steps) == 0 {
+		t.Errorf("steps output is %d bytes (budget %d), %d steps", len(outs["steps"]), stepsBudget, len(steps))
+	}
+	if !strings.Contains(r.out.String(), long+"14999") {
+		t.Error("the log lacks the last message: every message must be logged")
 	}
 }
