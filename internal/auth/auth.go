@@ -27,6 +27,7 @@ const earlyExpiry = 5 * time.Minute
 // new one on demand after the API answered 401.
 type Source struct {
 	mu      sync.Mutex
+	fetch   *fetcher           // nil for a static token
 	base    oauth2.TokenSource // fetches on every call
 	reuse   oauth2.TokenSource // caches base's token until near expiry
 	onToken func(string)
@@ -40,9 +41,9 @@ func Static(token string) *Source {
 
 // ClientCredentials returns a Source that signs in as an Azure AD app at
 // {authority}/{tenant}/oauth2/token with resource=Resource. onToken sees every
-// newly fetched token before it is used (to mask it). ctx bounds every fetch;
-// hc is the HTTP client for the token endpoint.
-func ClientCredentials(ctx context.Context, authority *url.URL, tenant, clientID, secret string, hc *http.Client, onToken func(string)) *Source {
+// newly fetched token before it is used (to mask it). Each fetch is bounded by
+// the context given to Token; hc is the HTTP client for the token endpoint.
+func ClientCredentials(authority *url.URL, tenant, clientID, secret string, hc *http.Client, onToken func(string)) *Source {
 	cfg := &clientcredentials.Config{
 		ClientID:       clientID,
 		ClientSecret:   secret,
@@ -52,10 +53,7 @@ func ClientCredentials(ctx context.Context, authority *url.URL, tenant, clientID
 		// request first on every bad secret.
 		AuthStyle: oauth2.AuthStyleInParams,
 	}
-	if hc != nil {
-		ctx = context.WithValue(ctx, oauth2.HTTPClient, hc)
-	}
-	return newSource(fetcher{ctx: ctx, cfg: cfg}, onToken)
+	return newSource(&fetcher{cfg: cfg, hc: hc}, onToken)
 }
 
 // TokenURL is the v1 token endpoint of tenant at authority.
@@ -65,6 +63,7 @@ func TokenURL(authority *url.URL, tenant string) string {
 
 func newSource(base oauth2.TokenSource, onToken func(string)) *Source {
 	s := &Source{base: base, onToken: onToken}
+	s.fetch, _ = base.(*fetcher)
 	s.reuse = oauth2.ReuseTokenSourceWithExpiry(nil, base, earlyExpiry)
 	return s
 }
@@ -76,6 +75,12 @@ func (s *Source) Token(ctx context.Context) (string, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.fetch != nil {
+		// oauth2.TokenSource takes no context; the fetcher reads this one,
+		// under s.mu, so a fetch ends with the request (or cancel) it serves.
+		s.fetch.ctx = ctx
+		defer func() { s.fetch.ctx = nil }()
+	}
 	t, err := s.reuse.Token()
 	if err != nil {
 		return "", classify(err)
@@ -97,13 +102,24 @@ func (s *Source) Refresh() {
 }
 
 // fetcher adapts clientcredentials.Config.Token, which fetches every time, to
-// oauth2.TokenSource, so that the reuse source above owns caching.
+// oauth2.TokenSource, so that the reuse source above owns caching. ctx is
+// set by Source.Token for the length of one call.
 type fetcher struct {
 	ctx context.Context
 	cfg *clientcredentials.Config
+	hc  *http.Client
 }
 
-func (f fetcher) Token() (*oauth2.Token, error) { return f.cfg.Token(f.ctx) }
+func (f *fetcher) Token() (*oauth2.Token, error) {
+	ctx := f.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if f.hc != nil {
+		ctx = context.WithValue(ctx, oauth2.HTTPClient, f.hc)
+	}
+	return f.cfg.Token(ctx)
+}
 
 // Error is a failure to get a token, with what to check.
 type Error struct {

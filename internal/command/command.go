@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/auth"
 	"github.com/marketplace-gate/marketplace-gate/internal/config"
@@ -71,7 +72,7 @@ func Gate(ctx context.Context, env Env) int {
 	if cfg.AccessToken != "" {
 		tokens = auth.Static(cfg.AccessToken)
 	} else {
-		tokens = auth.ClientCredentials(ctx, cfg.AuthorityHost, cfg.TenantID, cfg.ClientID, cfg.ClientSecret, hc, rep.Mask)
+		tokens = auth.ClientCredentials(cfg.AuthorityHost, cfg.TenantID, cfg.ClientID, cfg.ClientSecret, hc, rep.Mask)
 	}
 	w := &watch{
 		client: cpp.New(cfg.APIURL, cfg.APIVersion, tokens, cpp.WithHTTPClient(hc)),
@@ -95,7 +96,31 @@ func Gate(ctx context.Context, env Env) int {
 	}
 	v := p.Run(ctx)
 	v.OperationID, v.OfferID = w.opID, cfg.OfferID
+	if v.Status == verdict.Interrupted && cfg.CancelOnInterrupt {
+		v.Err = cancelOperation(w.client, cfg, v.Err)
+	}
 	return finish(env, rep, v)
+}
+
+// cancelBudget bounds the cancel request: the runner allows a cancelled job a
+// few seconds, and the gate promises to exit within one.
+const cancelBudget = 700 * time.Millisecond
+
+// cancelOperation asks the API to cancel the offer's operation after the job
+// was cancelled, and says in the verdict whether that worked. The job's
+// context has ended, so the request gets its own short one.
+func cancelOperation(client *cpp.Client, cfg config.Config, interrupted error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), cancelBudget)
+	defer cancel()
+	loc, err := client.Cancel(ctx, cfg.PublisherID, cfg.OfferID)
+	if err != nil {
+		return fmt.Errorf("%w; cancel-on-interrupt: asking the API to cancel the operation failed, cancel it in Partner Center: %v", interrupted, err)
+	}
+	msg := "cancel-on-interrupt: the API accepted the request to cancel the operation of offer " + cfg.OfferID
+	if loc != "" {
+		msg += " (cancellation tracked at " + loc + ")"
+	}
+	return fmt.Errorf("%w; %s", interrupted, msg)
 }
 
 // finish renders the verdict and picks the exit code. Failing to write an

@@ -43,7 +43,9 @@ type Config struct {
 	InitialInterval time.Duration
 	MaxInterval     time.Duration
 	StopAtSignoff   bool
-	Annotate        Annotate
+	// CancelOnInterrupt asks the API to cancel the operation when the job is.
+	CancelOnInterrupt bool
+	Annotate          Annotate
 }
 
 // Secrets returns the secret inputs given, read straight from the
@@ -127,6 +129,9 @@ func Load(getenv Getenv) (Config, error) {
 		return c, fmt.Errorf("max-interval (%s) is shorter than initial-interval (%s)", c.MaxInterval, c.InitialInterval)
 	}
 	if c.StopAtSignoff, err = parseBool("stop-at-signoff", in("stop-at-signoff")); err != nil {
+		return c, err
+	}
+	if c.CancelOnInterrupt, err = parseBool("cancel-on-interrupt", in("cancel-on-interrupt")); err != nil {
 		return c, err
 	}
 	if c.Annotate, err = parseAnnotate(in("annotate")); err != nil {

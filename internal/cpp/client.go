@@ -76,17 +76,28 @@ func (c *Client) Offers(ctx context.Context, publisher string) ([]Offer, error) 
 	return get(ctx, c, "GET offers", DecodeOffers, "publishers", publisher, "offers")
 }
 
+// Cancel asks the API to cancel the operation in progress on the offer
+// (POST …/offers/{offer}/cancel). It returns the Location of the operation
+// that tracks the cancellation, if the answer named one.
+func (c *Client) Cancel(ctx context.Context, publisher, offer string) (string, error) {
+	resp, err := c.do(ctx, http.MethodPost, "POST cancel", "publishers", publisher, "offers", offer, "cancel")
+	if err != nil {
+		return "", err
+	}
+	return resp.header.Get("Location"), nil
+}
+
 // get fetches a resource and decodes it. A body that does not decode is
 // transient: proxies answer with HTML pages and bodies get cut short.
 func get[T any](ctx context.Context, c *Client, call string, decode func([]byte) (T, error), segments ...string) (T, error) {
 	var zero T
-	body, err := c.do(ctx, call, segments...)
+	resp, err := c.do(ctx, http.MethodGet, call, segments...)
 	if err != nil {
 		return zero, err
 	}
-	v, err := decode(body)
+	v, err := decode(resp.body)
 	if err != nil {
-		return zero, &Error{Call: call, Retry: true, Err: describeUndecodable(body, err)}
+		return zero, &Error{Call: call, Retry: true, Err: describeUndecodable(resp.body, err)}
 	}
 	return v, nil
 }
@@ -106,59 +117,74 @@ func (c *Client) URL(segments ...string) string {
 	return b.String()
 }
 
+// response is a successful answer, its body read whole (within the cap).
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
 // do sends one request; on a 401 it refreshes the token and tries once more,
-// since a token can be revoked or expire early. A second 401 is final.
-func (c *Client) do(ctx context.Context, call string, segments ...string) ([]byte, error) {
+// since a token can be revoked or expire early. A second 401 is final. A POST
+// carries an empty JSON object: the API's optional metadata is not used.
+func (c *Client) do(ctx context.Context, method, call string, segments ...string) (response, error) {
 	target := c.URL(segments...)
 	for attempt := 0; ; attempt++ {
 		token, err := c.tokens.Token(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("%s: getting a token: %w", call, err)
+			return response{}, fmt.Errorf("%s: getting a token: %w", call, err)
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+		var body io.Reader
+		if method == http.MethodPost {
+			body = strings.NewReader("{}")
+		}
+		req, err := http.NewRequestWithContext(ctx, method, target, body)
 		if err != nil {
-			return nil, &Error{Call: call, Err: err}
+			return response{}, &Error{Call: call, Err: err}
 		}
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Accept", "application/json")
-		data, status, header, err := c.send(req)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := c.send(req)
 		if err != nil {
 			// Transport failures are worth another try; the caller knows whether
 			// its own context ended, which is not.
-			return nil, &Error{Call: call, Retry: true, Err: err}
+			return response{}, &Error{Call: call, Retry: true, Err: err}
 		}
-		if status == http.StatusUnauthorized && attempt == 0 {
+		if resp.status == http.StatusUnauthorized && attempt == 0 {
 			c.tokens.Refresh()
 			continue
 		}
-		if status < 200 || status > 299 {
-			return nil, &Error{
+		if resp.status < 200 || resp.status > 299 {
+			return response{}, &Error{
 				Call:       call,
-				StatusCode: status,
-				Detail:     serverDetail(data),
-				Wait:       RetryAfter(header, time.Now()),
-				Retry:      retryable(status),
+				StatusCode: resp.status,
+				Detail:     serverDetail(resp.body),
+				Wait:       RetryAfter(resp.header, time.Now()),
+				Retry:      retryable(resp.status),
 			}
 		}
-		return data, nil
+		return resp, nil
 	}
 }
 
 // send performs the request and reads at most maxBody bytes of the answer.
-func (c *Client) send(req *http.Request) ([]byte, int, http.Header, error) {
+func (c *Client) send(req *http.Request) (response, error) {
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, 0, nil, scrubURL(err)
+		return response{}, scrubURL(err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	if err != nil {
-		return nil, 0, nil, fmt.Errorf("reading the response (HTTP %d) was cut short: %w", resp.StatusCode, scrubURL(err))
+		return response{}, fmt.Errorf("reading the response (HTTP %d) was cut short: %w", resp.StatusCode, scrubURL(err))
 	}
 	if int64(len(data)) > c.maxBody {
-		return nil, 0, nil, fmt.Errorf("the response (HTTP %d) is larger than %d bytes", resp.StatusCode, c.maxBody)
+		return response{}, fmt.Errorf("the response (HTTP %d) is larger than %d bytes", resp.StatusCode, c.maxBody)
 	}
-	return data, resp.StatusCode, resp.Header, nil
+	return response{status: resp.StatusCode, header: resp.Header, body: data}, nil
 }
 
 // scrubURL keeps the operation, not the query string, in transport errors:

@@ -31,6 +31,8 @@ const (
 type Request struct {
 	Method, Path, Query string
 	Authorized          bool
+	At                  time.Time // when it arrived
+	Status              int       // the answer's HTTP status; 0 if none was written
 }
 
 // Server is the simulated API. Its zero value is not usable; call New.
@@ -39,7 +41,7 @@ type Server struct {
 	scenario  Scenario
 	frame     int
 	canceled  bool
-	tokens    map[string]bool
+	tokens    map[string]time.Time // issued token → expiry
 	requests  []Request
 	tokenTTL  time.Duration
 	arrayWrap bool
@@ -71,7 +73,7 @@ func WithIntercept(f func(w http.ResponseWriter, r *http.Request) bool) Option {
 func New(sc Scenario, opts ...Option) *Server {
 	s := &Server{
 		scenario:  sc,
-		tokens:    map[string]bool{},
+		tokens:    map[string]time.Time{},
 		tokenTTL:  time.Hour,
 		arrayWrap: true,
 		offers:    []string{Offer, "contoso-vm-byol", "contoso-app"},
@@ -99,7 +101,7 @@ func (s *Server) Requests() []Request {
 func (s *Server) RevokeTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tokens = map[string]bool{}
+	s.tokens = map[string]time.Time{}
 }
 
 // Polls is how many times the operation was fetched.
@@ -112,14 +114,44 @@ func (s *Server) Polls() int {
 // ServeHTTP routes a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, Authorized: r.Header.Get("Authorization") != ""})
+	i := len(s.requests)
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, Authorized: r.Header.Get("Authorization") != "", At: time.Now()})
 	intercept := s.intercept
 	s.mu.Unlock()
-	if intercept != nil && intercept(w, r) {
+	rec := &recorder{ResponseWriter: w}
+	defer func() {
+		s.mu.Lock()
+		s.requests[i].Status = rec.status
+		s.mu.Unlock()
+	}()
+	if intercept != nil && intercept(rec, r) {
 		return
 	}
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(rec, r)
 }
+
+// recorder notes the status written; Unwrap keeps Hijack and Flush reachable
+// through http.ResponseController for fault injection.
+type recorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func (s *Server) routes() {
 	mux := http.NewServeMux()
@@ -155,8 +187,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	default:
 		tok := "sim-token-" + randomHex()
 		s.mu.Lock()
-		s.tokens[tok] = true
 		ttl := s.tokenTTL
+		s.tokens[tok] = time.Now().Add(ttl)
 		s.mu.Unlock()
 		writeJSON(w, http.StatusOK, map[string]string{
 			"token_type": "Bearer", "expires_in": fmt.Sprint(int(ttl.Seconds())),
@@ -178,7 +210,8 @@ func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		auth := r.Header.Get("Authorization")
 		s.mu.Lock()
-		ok := strings.HasPrefix(auth, "Bearer ") && s.tokens[strings.TrimPrefix(auth, "Bearer ")]
+		expiry, issued := s.tokens[strings.TrimPrefix(auth, "Bearer ")]
+		ok := strings.HasPrefix(auth, "Bearer ") && issued && time.Now().Before(expiry)
 		s.mu.Unlock()
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="https://login.windows.net/`+Tenant+`"`)
@@ -206,7 +239,7 @@ func (s *Server) Authorize() string {
 	tok := "sim-token-" + randomHex()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tokens[tok] = true
+	s.tokens[tok] = time.Now().Add(s.tokenTTL)
 	return tok
 }
 
