@@ -7,16 +7,11 @@ package main_test
 import (
 	"bytes"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/runnertest"
 	"github.com/marketplace-gate/marketplace-gate/internal/simulator"
@@ -183,68 +178,6 @@ func TestBinaryBadInputMakesNoRequest(t *testing.T) {
 	}
 	if n := len(sim.Requests()); n != 0 {
 		t.Fatalf("%d requests for a bad input", n)
-	}
-}
-
-// TestBinarySignals sends SIGINT or SIGTERM while the gate sleeps between
-// polls and while a request hangs: it must exit 1 within a second, with
-// outputs written.
-func TestBinarySignals(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("no POSIX signals")
-	}
-	for _, tc := range []struct {
-		name string
-		sig  syscall.Signal
-		hang bool
-	}{
-		{"SIGINT while sleeping", syscall.SIGINT, false},
-		{"SIGTERM while sleeping", syscall.SIGTERM, false},
-		{"SIGINT with a request in flight", syscall.SIGINT, true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			polled := make(chan struct{})
-			var once sync.Once
-			release := make(chan struct{})
-			defer close(release)
-			_, url := startSim(t, "publish", simulator.WithIntercept(func(w http.ResponseWriter, r *http.Request) bool {
-				if !strings.Contains(r.URL.Path, "/operations/") {
-					return false
-				}
-				once.Do(func() { close(polled) })
-				if tc.hang {
-					select { // hang until the client gives up or the test ends
-					case <-r.Context().Done():
-					case <-release:
-					}
-					return true
-				}
-				return false
-			}))
-			in := inputsFor(url)
-			in["initial-interval"], in["max-interval"] = "1h", "1h" // it will be sleeping
-			cmd, out, errb, output, summary := action(t, in, false)
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case <-polled:
-			case <-time.After(10 * time.Second):
-				_ = cmd.Process.Kill()
-				t.Fatal("the binary never polled")
-			}
-			sent := time.Now()
-			if err := cmd.Process.Signal(tc.sig); err != nil {
-				t.Fatal(err)
-			}
-			r := finish(t, cmd, out, errb, output, summary)
-			if took := time.Since(sent); took > time.Second {
-				t.Errorf("exited %v after the signal; want under a second", took)
-			}
-			if r.code != 1 || r.outputs["status"] != "interrupted" {
-				t.Fatalf("exit %d outputs %v\n%s\n%s", r.code, r.outputs, r.stdout, r.stderr)
-			}
-		})
 	}
 }
 

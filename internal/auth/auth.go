@@ -14,6 +14,8 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/neterr"
 )
 
 // Resource is the audience of Cloud Partner Portal tokens.
@@ -186,9 +188,9 @@ func classify(err error) error {
 func scrub(err error) string {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return ue.Op + " token endpoint: " + ue.Err.Error()
+		return ue.Op + " token endpoint: " + neterr.Cause(ue.Err).Error()
 	}
-	return err.Error()
+	return neterr.Cause(err).Error()
 }
 
 func clip(s string) string {

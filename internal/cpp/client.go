@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/neterr"
 )
 
 // Tokens hands out bearer tokens. Refresh drops the cached one so the next
@@ -192,9 +194,9 @@ func (c *Client) send(req *http.Request) (response, error) {
 func scrubURL(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return fmt.Errorf("%s %s: %w", ue.Op, redactQuery(ue.URL), ue.Err)
+		return fmt.Errorf("%s %s: %w", ue.Op, redactQuery(ue.URL), neterr.Cause(ue.Err))
 	}
-	return err
+	return neterr.Cause(err)
 }
 
 func redactQuery(raw string) string {
