@@ -385,7 +385,11 @@ func TestFaults(t *testing.T) {
 			check: func(t *testing.T, f *faultRun) {
 				for _, c := range runnertest.Commands(f.stdout + "\n" + f.stderr) {
 					switch c.Name {
-					case "add-mask", "debug", "error", "warning", "notice":
+					case "add-mask", "debug":
+					case "error", "warning", "notice":
+						if c.Properties["title"] == "" { // every annotation of ours has a title
+							t.Errorf("injected annotation %+v", c)
+						}
 					default:
 						t.Errorf("injected command %+v", c)
 					}

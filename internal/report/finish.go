@@ -264,12 +264,12 @@ func (r *Reporter) stepTable(steps []StepOut) {
 	for _, s := range steps {
 		w = max(w, len([]rune(s.Name)))
 	}
-	fmt.Fprintln(r.out)
-	fmt.Fprintln(r.out, r.scrub(fmt.Sprintf("  %-*s  %-26s %4s  %s", w, "STEP", "STATUS", "", "ESTIMATE")))
+	r.print("")
+	r.print(fmt.Sprintf("  %-*s  %-26s %4s  %s", w, "STEP", "STATUS", "", "ESTIMATE"))
 	for _, s := range steps {
-		fmt.Fprintln(r.out, r.scrub(strings.TrimRight(fmt.Sprintf("  %-*s  %-26s %3d%%  %s", w, s.Name, s.Status, s.Progress, s.EstimatedTime), " ")))
+		r.print(strings.TrimRight(fmt.Sprintf("  %-*s  %-26s %3d%%  %s", w, s.Name, s.Status, s.Progress, s.EstimatedTime), " "))
 	}
-	fmt.Fprintln(r.out)
+	r.print("")
 }
 
 // fit keeps the leading lines whose total size (newlines included) is within

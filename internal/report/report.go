@@ -112,14 +112,26 @@ func (r *Reporter) Logf(format string, args ...any) {
 	r.line(fmt.Sprintf(format, args...))
 }
 
-// line writes a finished line; it never starts with "::", so no server text
-// can become a command. Outside the runner (which timestamps every line) it
-// is prefixed with the time since the start, so the log reads as a timeline.
+// line writes a finished line. Outside the runner (which timestamps every
+// line) it is prefixed with the time since the start, so the log reads as a
+// timeline.
 func (r *Reporter) line(s string) {
 	if !r.runner && s != "" {
 		s = fmt.Sprintf("[%6s] %s", fmtElapsed(time.Since(r.start)), s)
 	}
-	fmt.Fprintln(r.out, r.scrub(s))
+	r.print(s)
+}
+
+// print writes a plain line, secrets scrubbed. A line the runner would read
+// as a command (it trims leading white space, then looks for "::") gets a
+// word joiner first: a step named "::error::x" shows as is but commands nothing.
+func (r *Reporter) print(s string) {
+	s = r.scrub(s)
+	if t := strings.TrimLeft(s, " \t"); strings.HasPrefix(t, "::") {
+		i := len(s) - len(t)
+		s = s[:i] + "\u2060" + s[i:]
+	}
+	fmt.Fprintln(r.out, s)
 }
 
 // fmtElapsed renders a duration as m:ss or h:mm:ss.

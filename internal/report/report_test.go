@@ -125,7 +125,10 @@ func TestNoCommandInjection(t *testing.T) {
 	for _, h := range hostile {
 		msgs = append(msgs, msg("error", h), msg("information", h+" info"))
 	}
-	op := &cpp.Operation{Status: "running\n::error::status", Steps: []cpp.Step{{ID: "s\n::error::id", Name: "Name\n::error::title", Status: "weird\n::error::x", EstimatedTimeFrame: "##[error]eta", Messages: msgs}}}
+	op := &cpp.Operation{Status: "running\n::error::status", Steps: []cpp.Step{
+		{ID: "s\n::error::id", Name: "Name\n::error::title", Status: "weird\n::error::x", EstimatedTimeFrame: "##[error]eta", Messages: msgs},
+		{ID: "first", Name: "  ::error::a step line starting with a command", Status: "running"},
+	}}
 	r.rep.Snapshot(op, 1)
 	r.rep.Retrying(errors.New("proxy said\n::error::boom ##[error]x"), time.Second)
 	if err := r.rep.Finish(verdict.Verdict{Status: verdict.Failed, FailedStep: "s\n::error::id", Operation: op}); err != nil {
@@ -136,7 +139,12 @@ func TestNoCommandInjection(t *testing.T) {
 		switch c.Name {
 		case "legacy":
 			t.Errorf("a legacy ##[ command got through: %q", c.Message)
-		case "error", "warning", "notice", "debug":
+		case "error", "warning", "notice":
+			if c.Properties["title"] == "" { // every annotation of ours has a title
+				t.Errorf("a log line became an annotation: %+v", c)
+			}
+			fallthrough
+		case "debug":
 			if strings.Contains(c.Message, "\n") || strings.Contains(c.Properties["title"], "\n") {
 				t.Errorf("an annotation spans lines: %+v", c)
 			}
