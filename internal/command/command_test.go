@@ -229,86 +229,12 @@ func TestThrottledWithRetryAfter(t *testing.T) {
 	}
 }
 
-func TestTokenRefreshedAfter401(t *testing.T) {
-	var n atomic.Int32
-	r := gate(t, context.Background(), "publish", nil, simulator.WithIntercept(func(w http.ResponseWriter, req *http.Request) bool {
-		if strings.Contains(req.URL.Path, "/operations/") && n.Add(1) == 3 {
-			w.WriteHeader(http.StatusUnauthorized) // the token was revoked mid-wait
-			return true
-		}
-		return false
-	}))
-	r.expect(t, "awaiting-signoff", 0)
-	tokenRequests := 0
-	for _, req := range r.sim.Requests() {
-		if strings.HasSuffix(req.Path, "/oauth2/token") {
-			tokenRequests++
-		}
-	}
-	if tokenRequests != 2 {
-		t.Fatalf("%d token requests; want the first and one refresh after the 401", tokenRequests)
-	}
-	masks := 0
-	for _, c := range runnertest.Commands(r.stdout) {
-		if c.Name == "add-mask" && strings.HasPrefix(c.Message, "sim-token-") {
-			masks++
-		}
-	}
-	if masks != 2 {
-		t.Errorf("%d tokens masked; want both fetched tokens", masks)
-	}
-}
-
-func TestTwo401sAreAnError(t *testing.T) {
-	r := gate(t, context.Background(), "publish", nil, simulator.WithIntercept(func(w http.ResponseWriter, req *http.Request) bool {
-		if strings.Contains(req.URL.Path, "/operations/") {
-			w.WriteHeader(http.StatusUnauthorized)
-			return true
-		}
-		return false
-	}))
-	r.expect(t, "error", 1)
-	if !r.annotation("error", "HTTP 401") {
-		t.Fatalf("no 401 error:\n%s", r.stdout)
-	}
-}
-
-func TestWrongClientSecretFailsFast(t *testing.T) {
-	r := gate(t, context.Background(), "publish", map[string]string{"client-secret": "not-the-secret"})
-	r.expect(t, "error", 1)
-	if !r.annotation("error", "client-secret is wrong") || !r.annotation("error", "AADSTS7000215") {
-		t.Fatalf("the error should say which input to check:\n%s", r.stdout)
-	}
-	if n := len(r.sim.Requests()); n != 1 {
-		t.Errorf("%d requests; a refused secret must not be retried", n)
-	}
-	if leaked(r.stdout+r.stderr, "not-the-secret") != "" {
-		t.Errorf("the wrong secret reached the log")
-	}
-}
-
 func TestAccessToken(t *testing.T) {
 	r := gate(t, context.Background(), "publish", map[string]string{"tenant-id": "", "client-id": "", "client-secret": "", "access-token": "sim-token-unknown"})
 	// The simulator does not know this token: two 401s, then a clear error.
 	r.expect(t, "error", 1)
 	if !r.annotation("error", "HTTP 401") || !strings.Contains(r.stdout, "::add-mask::sim-token-unknown") {
 		t.Fatalf("want the token masked and a 401 error; log:\n%s", r.stdout)
-	}
-}
-
-func TestInterrupted(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var n atomic.Int32
-	r := gate(t, ctx, "publish", nil, simulator.WithIntercept(func(w http.ResponseWriter, req *http.Request) bool {
-		if strings.Contains(req.URL.Path, "/operations/") && n.Add(1) == 2 {
-			cancel() // SIGINT while a request is in flight
-		}
-		return false
-	}))
-	r.expect(t, "interrupted", 1)
-	if r.outputs["polls"] != "2" {
-		t.Errorf("polls = %q", r.outputs["polls"])
 	}
 }
 
