@@ -265,6 +265,9 @@ func (r *Reporter) notify(lvl, title, text string) {
 
 func (r *Reporter) emit(lvl, title, text string, limit int) {
 	title, text = r.scrub(inert(title)), r.scrub(text)
+	if strings.TrimSpace(title) == "" {
+		title = "marketplace-gate" // a step with neither name nor id
+	}
 	if !r.runner || !r.annotates(lvl) || r.annotated[lvl] >= limit {
 		if r.runner && r.annotates(lvl) {
 			r.overflow++
