@@ -158,6 +158,7 @@ const apiError = `{"error":{"code":"%s","message":"%s"}}`
 func TestFaults(t *testing.T) {
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
+	var retryUntil atomic.Int64 // the HTTP-date the 503 case asked for
 	htmlPage := "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
 
 	cases := []faultCase{
@@ -170,14 +171,16 @@ func TestFaults(t *testing.T) {
 				}
 			}},
 		{name: "503 Retry-After HTTP-date", api: first(1, func(c call) bool {
-			c.W.Header().Set("Retry-After", time.Now().Add(2*time.Second).UTC().Format(http.TimeFormat))
+			until := time.Now().Add(2 * time.Second).Truncate(time.Second)
+			retryUntil.Store(until.UnixNano())
+			c.W.Header().Set("Retry-After", until.UTC().Format(http.TimeFormat))
 			c.W.WriteHeader(503)
 			return true
 		}), status: "awaiting-signoff", code: 0, within: 6 * time.Second,
 			check: func(t *testing.T, f *faultRun) {
-				// The date has one-second resolution: at least the whole seconds asked.
-				if gap := f.gapAfterFirst(t); gap < time.Second {
-					t.Errorf("retried after %v; the server asked to wait until a date 1-2s later", gap)
+				f.gapAfterFirst(t)
+				if next, until := f.opRequests()[1].At, time.Unix(0, retryUntil.Load()); next.Before(until) {
+					t.Errorf("retried at %v; the server asked to wait until %v", next, until)
 				}
 			}},
 		{name: "429 retry-after-ms", api: first(1, answer(429, map[string]string{"retry-after-ms": "400"}, "")),
@@ -323,6 +326,15 @@ func TestFaults(t *testing.T) {
 			check: func(t *testing.T, f *faultRun) {
 				if f.count("POST", "/offers/contoso-vm/cancel") != 1 || !strings.Contains(f.stdout, "accepted the request to cancel") {
 					t.Errorf("want one cancel request, and the log to say so:\n%s", f.stdout)
+				}
+			}},
+		{name: "cancel-on-interrupt with a token to renew", inputs: merge(sleepy, map[string]string{"cancel-on-interrupt": "true"}),
+			// Tokens inside the renewal margin: the cancel request must fetch one after the job's context ended.
+			sim: []simulator.Option{simulator.WithTokenTTL(time.Minute)}, signals: []os.Signal{os.Interrupt},
+			status: "interrupted", code: 1, within: time.Second,
+			check: func(t *testing.T, f *faultRun) {
+				if f.count("POST", "/offers/contoso-vm/cancel") != 1 || !strings.Contains(f.stdout, "accepted the request to cancel") {
+					t.Errorf("want the cancel made with a fresh token:\n%s", f.stdout)
 				}
 			}},
 		{name: "cancel-on-interrupt with the cancel request hanging", inputs: merge(sleepy, map[string]string{"cancel-on-interrupt": "true"}),

@@ -46,8 +46,8 @@ func TestDefaults(t *testing.T) {
 	if c.Timeout != 60*time.Minute || c.InitialInterval != 15*time.Second || c.MaxInterval != 5*time.Minute {
 		t.Errorf("durations = %v %v %v", c.Timeout, c.InitialInterval, c.MaxInterval)
 	}
-	if !c.StopAtSignoff || c.Annotate != AnnotateWarning || c.APIVersion != "2017-10-31" {
-		t.Errorf("stop-at-signoff %v annotate %v api-version %s", c.StopAtSignoff, c.Annotate, c.APIVersion)
+	if !c.StopAtSignoff || c.CancelOnInterrupt || c.Annotate != AnnotateWarning || c.APIVersion != "2017-10-31" {
+		t.Errorf("stop-at-signoff %v cancel-on-interrupt %v annotate %v api-version %s", c.StopAtSignoff, c.CancelOnInterrupt, c.Annotate, c.APIVersion)
 	}
 	if c.APIURL.String() != "https://cloudpartner.azure.com" || c.AuthorityHost.String() != "https://login.microsoftonline.com" {
 		t.Errorf("urls = %s %s", c.APIURL, c.AuthorityHost)
@@ -104,6 +104,7 @@ func TestBadInputsNameTheInput(t *testing.T) {
 		{map[string]string{"initial-interval": "soon"}, "initial-interval"},
 		{map[string]string{"max-interval": "1s"}, "max-interval (1s) is shorter than initial-interval"},
 		{map[string]string{"stop-at-signoff": "yes"}, "stop-at-signoff"},
+		{map[string]string{"cancel-on-interrupt": "1"}, "cancel-on-interrupt"},
 		{map[string]string{"annotate": "loud"}, "annotate"},
 		{map[string]string{"api-url": "http://cloudpartner.azure.com"}, "api-url"},
 		{map[string]string{"api-url": "ftp://x"}, "api-url"},
