@@ -183,3 +183,43 @@ func TestBinaryDemoBlocked(t *testing.T) {
 		t.Fatalf("err %v\n%s", err, out)
 	}
 }
+
+// TestBinarySingleCheck plays a scheduled workflow that checks a long
+// publish every hour with wait: false: each run polls once, sets every
+// output, and exits 0 until the operation fails or is blocked.
+func TestBinarySingleCheck(t *testing.T) {
+	for _, tc := range []struct {
+		scenario string
+		want     []string // status of each successive check
+	}{
+		{"blocked", []string{"running", "blocked"}},
+		{"publish", []string{"running", "running", "running", "running", "running", "running", "awaiting-signoff"}},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			sim, url := startSim(t, tc.scenario)
+			for i, want := range tc.want {
+				in := inputsFor(url)
+				in["wait"] = "false"
+				cmd, out, errb, output, summary := action(t, in, false)
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				r := finish(t, cmd, out, errb, output, summary)
+				code := 0
+				if want == "blocked" {
+					code = 1
+				}
+				if r.outputs["status"] != want || r.code != code || r.outputs["polls"] != "1" || sim.Polls() != i+1 {
+					t.Fatalf("check %d: status %q exit %d polls %q; want %q exit %d after one poll\n%s", i+1, r.outputs["status"], r.code, r.outputs["polls"], want, code, r.stdout)
+				}
+				if len(r.outputs) != 10 || !strings.HasPrefix(r.outputs["steps"], "[{") {
+					t.Errorf("check %d: outputs %v; want every output set", i+1, r.outputs)
+				}
+				if want == "running" && !strings.Contains(r.summary, "still running") {
+					t.Errorf("check %d: summary does not say it is still running:\n%s", i+1, r.summary)
+				}
+				assertNoSecrets(t, r)
+			}
+		})
+	}
+}

@@ -92,6 +92,7 @@ func Gate(ctx context.Context, env Env) int {
 		InitialInterval: cfg.InitialInterval,
 		MaxInterval:     cfg.MaxInterval,
 		StopAtSignoff:   cfg.StopAtSignoff,
+		Once:            !cfg.Wait,
 		Observer:        rep,
 	}
 	v := p.Run(ctx)

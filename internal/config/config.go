@@ -43,6 +43,8 @@ type Config struct {
 	InitialInterval time.Duration
 	MaxInterval     time.Duration
 	StopAtSignoff   bool
+	// Wait false makes a single check instead of waiting.
+	Wait bool
 	// CancelOnInterrupt asks the API to cancel the operation when the job is.
 	CancelOnInterrupt bool
 	Annotate          Annotate
@@ -129,6 +131,9 @@ func Load(getenv Getenv) (Config, error) {
 		return c, fmt.Errorf("max-interval (%s) is shorter than initial-interval (%s)", c.MaxInterval, c.InitialInterval)
 	}
 	if c.StopAtSignoff, err = parseBool("stop-at-signoff", in("stop-at-signoff")); err != nil {
+		return c, err
+	}
+	if c.Wait, err = parseBool("wait", in("wait")); err != nil {
 		return c, err
 	}
 	if c.CancelOnInterrupt, err = parseBool("cancel-on-interrupt", in("cancel-on-interrupt")); err != nil {

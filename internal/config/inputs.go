@@ -28,6 +28,7 @@ func Inputs() []Input {
 		{Name: "timeout", Default: "60m", Description: "How long to wait in all (Go duration, e.g. 90m, 5h30m)."},
 		{Name: "initial-interval", Default: "15s", Description: "First wait between polls; waits grow exponentially from here."},
 		{Name: "max-interval", Default: "5m", Description: "Longest wait between polls, jitter included (a server's Retry-After may ask for more)."},
+		{Name: "wait", Default: "true", Description: "Wait for the operation to finish. With false, check it once: set every output and exit 0 while it runs or awaits sign-off, 1 if it failed or is blocked (for scheduled checks of a publish that takes days)."},
 		{Name: "stop-at-signoff", Default: "true", Description: "Succeed when the operation reaches publisher sign-off (preview ready, waiting for Go Live)."},
 		{Name: "cancel-on-interrupt", Default: "false", Description: "When the job is cancelled while waiting, also ask the API to cancel the publishing operation (POST …/offers/{offer}/cancel) before exiting."},
 		{Name: "annotate", Default: "warning", Description: "Lowest message level that becomes an annotation: error, warning, information or none."},

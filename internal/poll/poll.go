@@ -37,7 +37,12 @@ type Poller struct {
 	// RequestTimeout bounds one Fetch; 0 means cpp.DefaultRequestTimeout.
 	RequestTimeout time.Duration
 	StopAtSignoff  bool
-	Observer       Observer
+	// Once makes a single check: the first snapshot decides, and an
+	// operation still on its way is Running (waiting for sign-off is
+	// AwaitingSignoff whatever StopAtSignoff says). Transient errors are
+	// still retried until a snapshot arrives or the timeout.
+	Once     bool
+	Observer Observer
 }
 
 // Run polls until a terminal state, a permanent error, the timeout, or ctx
@@ -95,7 +100,11 @@ func (p *Poller) Run(ctx context.Context) verdict.Verdict {
 			if p.Observer != nil {
 				p.Observer.Snapshot(&op, v.Polls)
 			}
-			if s, step, done := Judge(&op, p.StopAtSignoff); done {
+			s, step, done := Judge(&op, p.StopAtSignoff || p.Once)
+			if !done && p.Once {
+				s, done = verdict.Running, true
+			}
+			if done {
 				switch s {
 				case verdict.Blocked:
 					v.BlockedStep = step

@@ -246,3 +246,27 @@ func TestHungRequestEndsAtTimeout(t *testing.T) {
 		t.Fatalf("verdict %+v", v)
 	}
 }
+
+// TestOnceDecidesOnTheFirstSnapshot: wait: false checks once. Transient
+// errors are still retried until a snapshot arrives.
+func TestOnceDecidesOnTheFirstSnapshot(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		results []result
+		signoff bool
+		want    verdict.Status
+		polls   int
+	}{
+		{"running", []result{{op: op("running")}, {op: op("completed")}}, true, verdict.Running, 1},
+		{"blocked", []result{{op: op("running", step("cert", "blocked"))}}, true, verdict.Blocked, 1},
+		{"signoff, though not stopping there", []result{{op: op("running", step(SignoffStep, "waitingForPublisherReview"))}}, false, verdict.AwaitingSignoff, 1},
+		{"throttled first", []result{{err: transientErr{}}, {op: op("running")}}, true, verdict.Running, 2},
+	} {
+		s := &script{results: tc.results}
+		p := poller(s, polltest.New(), time.Hour, &recorder{})
+		p.Once, p.StopAtSignoff = true, tc.signoff
+		if v := p.Run(context.Background()); v.Status != tc.want || v.Polls != tc.polls {
+			t.Errorf("%s: %s after %d polls; want %s after %d", tc.name, v.Status, v.Polls, tc.want, tc.polls)
+		}
+	}
+}

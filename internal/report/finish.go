@@ -219,6 +219,17 @@ func Headline(v verdict.Verdict) string {
 		return msg + "."
 	case verdict.Canceled:
 		return "The operation was canceled."
+	case verdict.Running:
+		msg := "The operation is still running (checked once, wait: false)"
+		if v.Operation != nil {
+			for _, s := range v.Operation.Steps {
+				if st, _ := s.State(); st == cpp.StateRunning {
+					msg += ": at step " + inert(s.Title())
+					break
+				}
+			}
+		}
+		return msg + "."
 	}
 	if v.Err != nil {
 		return inert(v.Err.Error())
@@ -291,6 +302,7 @@ func (w view) summary() string {
 	icon := map[verdict.Status]string{
 		verdict.Completed: "✅", verdict.AwaitingSignoff: "👀", verdict.Failed: "❌", verdict.Blocked: "⛔",
 		verdict.Canceled: "🚫", verdict.TimedOut: "⏱️", verdict.Interrupted: "✋", verdict.Error: "❌",
+		verdict.Running: "⏳",
 	}[w.Status]
 	fmt.Fprintf(&b, "## %s Marketplace publish: %s\n\n", icon, w.Status)
 	fmt.Fprintf(&b, "%s\n\n", md(w.headline))

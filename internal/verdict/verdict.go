@@ -19,10 +19,14 @@ const (
 	TimedOut        Status = "timed-out"
 	Interrupted     Status = "interrupted"
 	Error           Status = "error"
+	// Running is only concluded by a single check (input wait: false): the
+	// operation is still on its way.
+	Running Status = "running"
 )
 
-// Passed reports whether the publish went through far enough for the job to pass.
-func (s Status) Passed() bool { return s == Completed || s == AwaitingSignoff }
+// Passed reports whether the publish went through far enough for the job to
+// pass; for a single check, an operation still running has not failed.
+func (s Status) Passed() bool { return s == Completed || s == AwaitingSignoff || s == Running }
 
 // ExitCode is 0 for a passing status and 1 for everything else.
 func (s Status) ExitCode() int {
