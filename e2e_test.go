@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/runnertest"
 	"github.com/marketplace-gate/marketplace-gate/internal/simulator"
@@ -221,5 +222,55 @@ func TestBinarySingleCheck(t *testing.T) {
 				assertNoSecrets(t, r)
 			}
 		})
+	}
+}
+
+// TestBinaryOIDC signs in without a client secret, with the job's OIDC token,
+// as a job with permissions: id-token: write does; tokens that live inside
+// the renewal margin make every poll sign in anew with a fresh ID token.
+func TestBinaryOIDC(t *testing.T) {
+	sim, url := startSim(t, "publish", simulator.WithTokenTTL(time.Minute))
+	in := inputsFor(url)
+	delete(in, "client-secret")
+	cmd, out, errb, output, summary := action(t, in, false)
+	setEnv(cmd, "ACTIONS_ID_TOKEN_REQUEST_URL", url+simulator.IDTokenPath)
+	setEnv(cmd, "ACTIONS_ID_TOKEN_REQUEST_TOKEN", simulator.IDTokenRequestToken)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := finish(t, cmd, out, errb, output, summary)
+	if r.code != 0 || r.outputs["status"] != "awaiting-signoff" || !strings.Contains(r.stdout, "with the job's OIDC token") {
+		t.Fatalf("exit %d outputs %v\n%s\n%s", r.code, r.outputs, r.stdout, r.stderr)
+	}
+	ids, aad := 0, 0
+	for _, req := range sim.Requests() {
+		switch {
+		case strings.HasPrefix(req.Path, "/oidc/"):
+			ids++
+		case strings.HasSuffix(req.Path, "/oauth2/token"):
+			aad++
+		}
+	}
+	if ids < 2 || ids != aad {
+		t.Errorf("%d ID token requests for %d sign-ins; want a fresh ID token for each", ids, aad)
+	}
+	assertNoSecrets(t, r)
+	assertNoLeak(t, r, "sim-idtoken-", simulator.IDTokenRequestToken)
+}
+
+func TestBinaryOIDCWithoutPermission(t *testing.T) {
+	sim, url := startSim(t, "publish")
+	in := inputsFor(url)
+	delete(in, "client-secret")
+	cmd, out, errb, output, summary := action(t, in, false)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := finish(t, cmd, out, errb, output, summary)
+	if r.code != 1 || r.outputs["status"] != "error" || !strings.Contains(r.stdout, "permissions: id-token: write") {
+		t.Fatalf("exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
+	}
+	if n := len(sim.Requests()); n != 0 {
+		t.Errorf("%d requests without a way to sign in", n)
 	}
 }

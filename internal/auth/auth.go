@@ -58,6 +58,20 @@ func ClientCredentials(authority *url.URL, tenant, clientID, secret string, hc *
 	return newSource(&fetcher{cfg: cfg, hc: hc}, onToken)
 }
 
+// Federated returns a Source that signs in as an Azure AD app with the job's
+// OIDC ID token as client assertion (workload identity federation): no
+// client secret. Every token fetch, renewals included, asks idToken for a
+// fresh ID token, since those live minutes; onToken masks both.
+func Federated(authority *url.URL, tenant, clientID string, idToken func(context.Context) (string, error), hc *http.Client, onToken func(string)) *Source {
+	cfg := &clientcredentials.Config{
+		ClientID:       clientID,
+		TokenURL:       TokenURL(authority, tenant),
+		EndpointParams: url.Values{"resource": {Resource}},
+		AuthStyle:      oauth2.AuthStyleInParams,
+	}
+	return newSource(&fetcher{cfg: cfg, hc: hc, assertion: idToken, onAssertion: onToken}, onToken)
+}
+
 // TokenURL is the v1 token endpoint of tenant at authority.
 func TokenURL(authority *url.URL, tenant string) string {
 	return strings.TrimSuffix(authority.String(), "/") + "/" + url.PathEscape(tenant) + "/oauth2/token"
@@ -105,11 +119,14 @@ func (s *Source) Refresh() {
 
 // fetcher adapts clientcredentials.Config.Token, which fetches every time, to
 // oauth2.TokenSource, so that the reuse source above owns caching. ctx is
-// set by Source.Token for the length of one call.
+// set by Source.Token for the length of one call. With assertion set, each
+// fetch sends a fresh client assertion instead of a secret.
 type fetcher struct {
-	ctx context.Context
-	cfg *clientcredentials.Config
-	hc  *http.Client
+	ctx         context.Context
+	cfg         *clientcredentials.Config
+	hc          *http.Client
+	assertion   func(context.Context) (string, error)
+	onAssertion func(string)
 }
 
 func (f *fetcher) Token() (*oauth2.Token, error) {
@@ -117,10 +134,27 @@ func (f *fetcher) Token() (*oauth2.Token, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	cfg := f.cfg
+	if f.assertion != nil {
+		jwt, err := f.assertion(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if f.onAssertion != nil {
+			f.onAssertion(jwt)
+		}
+		c := *f.cfg
+		c.EndpointParams = url.Values{
+			"resource":              {Resource},
+			"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+			"client_assertion":      {jwt},
+		}
+		cfg = &c
+	}
 	if f.hc != nil {
 		ctx = context.WithValue(ctx, oauth2.HTTPClient, f.hc)
 	}
-	return f.cfg.Token(ctx)
+	return cfg.Token(ctx)
 }
 
 // Error is a failure to get a token, with what to check.
@@ -143,12 +177,21 @@ func aadHints() []struct{ code, hint string } {
 		{"AADSTS90002", "tenant-id was not found: check tenant-id"},
 		{"AADSTS900023", "tenant-id is not a valid tenant: check tenant-id"},
 		{"AADSTS500011", "the Cloud Partner Portal resource is not available in this tenant"},
+		{"AADSTS700211", "the app has no federated credential for GitHub's issuer: add one (issuer https://token.actions.githubusercontent.com)"},
+		{"AADSTS700212", "the app's federated credential expects another audience: set oidc-audience to match it"},
+		{"AADSTS700213", "the app has no federated credential for this job's subject (repo, branch, environment or pull request): add one that matches"},
+		{"AADSTS70021", "the app has no federated credential matching this job: add one for this repository (and branch or environment)"},
+		{"AADSTS700024", "the job's OIDC token has expired or is not yet valid: check the runner's clock, or retry"},
 	}
 }
 
 // classify turns a token fetch failure into an Error saying whether to retry
 // and, for a refusal, which input is wrong. It never repeats the request.
 func classify(err error) error {
+	var already *Error
+	if errors.As(err, &already) {
+		return already // the ID token fetch classified its own failure
+	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		status := 0
@@ -165,7 +208,7 @@ func classify(err error) error {
 			msg += " (" + re.ErrorCode + ")"
 		}
 		for _, h := range aadHints() {
-			if strings.Contains(desc, h.code) {
+			if strings.Contains(desc, h.code+":") {
 				msg += ": " + h.hint
 				break
 			}

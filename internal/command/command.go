@@ -69,9 +69,14 @@ func Gate(ctx context.Context, env Env) int {
 		hc = &http.Client{Timeout: cpp.DefaultRequestTimeout}
 	}
 	var tokens *auth.Source
-	if cfg.AccessToken != "" {
+	switch {
+	case cfg.AccessToken != "":
 		tokens = auth.Static(cfg.AccessToken)
-	} else {
+	case cfg.OIDC != nil:
+		rep.Logf("Signing in as app %s with the job's OIDC token (workload identity federation)", cfg.ClientID)
+		idToken := auth.GitHubIDToken(cfg.OIDC.RequestURL, cfg.OIDC.RequestToken, cfg.OIDC.Audience, hc)
+		tokens = auth.Federated(cfg.AuthorityHost, cfg.TenantID, cfg.ClientID, idToken, hc, rep.Mask)
+	default:
 		tokens = auth.ClientCredentials(cfg.AuthorityHost, cfg.TenantID, cfg.ClientID, cfg.ClientSecret, hc, rep.Mask)
 	}
 	w := &watch{

@@ -29,11 +29,13 @@ type Config struct {
 	// OperationID is a GUID, or "" to discover the offer's operation.
 	OperationID string
 
-	// Either AccessToken, or TenantID+ClientID+ClientSecret.
+	// Either AccessToken, or TenantID+ClientID with ClientSecret or, without
+	// it, the job's OIDC token (workload identity federation).
 	AccessToken  string
 	TenantID     string
 	ClientID     string
 	ClientSecret string
+	OIDC         *OIDC
 
 	AuthorityHost *url.URL
 	APIURL        *url.URL
@@ -50,14 +52,32 @@ type Config struct {
 	Annotate          Annotate
 }
 
-// Secrets returns the secret inputs given, read straight from the
-// environment: they must be masked before Load could echo anything.
+// OIDC is where the job's OIDC ID token comes from: the runner's token
+// service, reachable when the job has permissions: id-token: write.
+type OIDC struct {
+	RequestURL   string // ACTIONS_ID_TOKEN_REQUEST_URL
+	RequestToken string // ACTIONS_ID_TOKEN_REQUEST_TOKEN
+	Audience     string
+}
+
+// The runner's variables for requesting the job's OIDC ID token.
+const (
+	IDTokenRequestURL   = "ACTIONS_ID_TOKEN_REQUEST_URL"
+	IDTokenRequestToken = "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
+)
+
+// Secrets returns the secret inputs given, and the runner's ID token request
+// token, read straight from the environment: they must be masked before Load
+// could echo anything.
 func Secrets(getenv Getenv) []string {
 	var s []string
 	for _, in := range Inputs() {
 		if v := Lookup(getenv, in.Name); in.Secret && v != "" {
 			s = append(s, v)
 		}
+	}
+	if v := strings.TrimSpace(getenv(IDTokenRequestToken)); v != "" {
+		s = append(s, v)
 	}
 	return s
 }
@@ -114,7 +134,7 @@ func Load(getenv Getenv) (Config, error) {
 		return c, errors.New("offer-id is required unless operation-id is a Location value that names the offer")
 	}
 
-	if err := c.setAuth(in); err != nil {
+	if err := c.setAuth(in, getenv); err != nil {
 		return c, err
 	}
 
@@ -145,7 +165,7 @@ func Load(getenv Getenv) (Config, error) {
 	return c, nil
 }
 
-func (c *Config) setAuth(in func(string) string) error {
+func (c *Config) setAuth(in func(string) string, getenv Getenv) error {
 	c.AccessToken = in("access-token")
 	c.TenantID, c.ClientID, c.ClientSecret = in("tenant-id"), in("client-id"), in("client-secret")
 	anyCred := c.TenantID != "" || c.ClientID != "" || c.ClientSecret != ""
@@ -161,7 +181,7 @@ func (c *Config) setAuth(in func(string) string) error {
 		return errors.New("no credentials: give tenant-id, client-id and client-secret, or access-token")
 	}
 	var missing []string
-	for _, p := range [][2]string{{"tenant-id", c.TenantID}, {"client-id", c.ClientID}, {"client-secret", c.ClientSecret}} {
+	for _, p := range [][2]string{{"tenant-id", c.TenantID}, {"client-id", c.ClientID}} {
 		if p[1] == "" {
 			missing = append(missing, p[0])
 		}
@@ -176,6 +196,31 @@ func (c *Config) setAuth(in func(string) string) error {
 	if !guidPattern.MatchString(c.ClientID) {
 		return errors.New("client-id is not a GUID: use the app's Application (client) ID")
 	}
+	if c.ClientSecret == "" {
+		return c.setOIDC(in, getenv)
+	}
+	return nil
+}
+
+// setOIDC prepares sign-in with the job's OIDC token, which the runner offers
+// only to jobs with permissions: id-token: write.
+func (c *Config) setOIDC(in func(string) string, getenv Getenv) error {
+	o := &OIDC{
+		RequestURL:   strings.TrimSpace(getenv(IDTokenRequestURL)),
+		RequestToken: strings.TrimSpace(getenv(IDTokenRequestToken)),
+		Audience:     in("oidc-audience"),
+	}
+	if o.RequestURL == "" || o.RequestToken == "" {
+		return errors.New("client-secret is empty and the job has no OIDC token to sign in with: add `permissions: id-token: write` to the job (and a federated credential for this repository to the app), or pass client-secret")
+	}
+	u, err := url.Parse(o.RequestURL)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) {
+		return fmt.Errorf("%s is not an https URL: the runner's OIDC token service cannot be reached", IDTokenRequestURL)
+	}
+	if strings.ContainsAny(o.Audience, " \t\r\n") {
+		return fmt.Errorf("oidc-audience %q contains white space", o.Audience)
+	}
+	c.OIDC = o
 	return nil
 }
 

@@ -8,12 +8,13 @@ import (
 
 const guid = "5a63deb5-925b-4ee0-938b-7c86fbf287c5"
 
-// env builds a getenv from input names (hyphenated form) to values.
+// env builds a getenv from input names (hyphenated form) to values; other
+// keys (ACTIONS_…) are read as they are.
 func env(kv map[string]string) Getenv {
 	return func(k string) string {
 		name, ok := strings.CutPrefix(k, "INPUT_")
 		if !ok {
-			return ""
+			return kv[k]
 		}
 		return kv[strings.ToLower(name)]
 	}
@@ -92,7 +93,7 @@ func TestBadInputsNameTheInput(t *testing.T) {
 		{map[string]string{"operation-id": "https://evil.example/api/publishers/contoso/offers/contoso-vm/operations/" + guid}, "refusing to send a token"},
 		{map[string]string{"operation-id": "/api/publishers/fabrikam/offers/contoso-vm/operations/" + guid}, "publisher"},
 		{map[string]string{"operation-id": "/api/publishers/contoso/offers/other/operations/" + guid}, "offer"},
-		{map[string]string{"client-secret": "<unset>"}, "client-secret is required"},
+		{map[string]string{"client-secret": "<unset>"}, "add `permissions: id-token: write`"},
 		{map[string]string{"client-id": "<unset>", "tenant-id": "<unset>"}, "tenant-id and client-id is required"},
 		{map[string]string{"client-id": "my-app"}, "client-id is not a GUID"},
 		{map[string]string{"tenant-id": "contoso/../x"}, "tenant-id"},
@@ -185,5 +186,31 @@ func TestParseLocationRefusesTricks(t *testing.T) {
 		if loc, err := ParseLocation(v); err == nil {
 			t.Errorf("ParseLocation(%q) = %+v; want an error", v, loc)
 		}
+	}
+}
+
+func TestOIDCWithoutClientSecret(t *testing.T) {
+	e := base()
+	delete(e, "client-secret")
+	e[IDTokenRequestURL] = "https://pipelines.actions.githubusercontent.com/abc/idtoken?api-version=2.0"
+	e[IDTokenRequestToken] = "runtime-token-value"
+	c, err := Load(env(e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OIDC == nil || c.OIDC.RequestURL != e[IDTokenRequestURL] || c.OIDC.RequestToken != "runtime-token-value" || c.OIDC.Audience != "api://AzureADTokenExchange" {
+		t.Fatalf("OIDC = %+v", c.OIDC)
+	}
+	if got := Secrets(env(e)); len(got) != 1 || got[0] != "runtime-token-value" {
+		t.Errorf("secrets = %q; the request token must be masked", got)
+	}
+	e[IDTokenRequestURL] = "http://token.example.com/idtoken"
+	if _, err := Load(env(e)); err == nil || !strings.Contains(err.Error(), IDTokenRequestURL) {
+		t.Errorf("plain http token service: err = %v", err)
+	}
+	e[IDTokenRequestURL] = "https://pipelines.actions.githubusercontent.com/abc/idtoken?api-version=2.0"
+	e["client-secret"] = "s3cret-value"
+	if c, err := Load(env(e)); err != nil || c.OIDC != nil {
+		t.Errorf("with client-secret: OIDC = %+v, err = %v; the secret wins", c.OIDC, err)
 	}
 }

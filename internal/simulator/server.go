@@ -25,6 +25,13 @@ const (
 	ClientID     = "0b1c7f3e-4a5d-4c6e-9f80-1a2b3c4d5e6f"
 	ClientSecret = "sim-client-secret-Zq8~xR2vT5wY"
 	APIVersion   = "2017-10-31"
+
+	// IDTokenRequestToken authorises requests to the simulated runner's OIDC
+	// token service at IDTokenPath (ACTIONS_ID_TOKEN_REQUEST_TOKEN / _URL).
+	IDTokenRequestToken = "sim-id-request-token-Hb7~kW2qL9"
+	IDTokenPath         = "/oidc/idtoken?api-version=2.0"
+	// IDTokenAudience is the audience the app's federated credential expects.
+	IDTokenAudience = "api://AzureADTokenExchange"
 )
 
 // Request is one request the simulator received.
@@ -42,6 +49,8 @@ type Server struct {
 	frame     int
 	canceled  bool
 	tokens    map[string]time.Time // issued token → expiry
+	idTokens  map[string]idToken   // issued OIDC ID token → its claims
+	idTTL     time.Duration
 	requests  []Request
 	tokenTTL  time.Duration
 	arrayWrap bool
@@ -55,6 +64,10 @@ type Option func(*Server)
 
 // WithTokenTTL sets the lifetime of issued tokens (expires_in).
 func WithTokenTTL(d time.Duration) Option { return func(s *Server) { s.tokenTTL = d } }
+
+// WithIDTokenTTL sets the lifetime of the OIDC ID tokens the simulated
+// runner issues (GitHub's live minutes).
+func WithIDTokenTTL(d time.Duration) Option { return func(s *Server) { s.idTTL = d } }
 
 // WithObjectBody answers GET operation with a bare object instead of the
 // documented one-element array.
@@ -74,6 +87,8 @@ func New(sc Scenario, opts ...Option) *Server {
 	s := &Server{
 		scenario:  sc,
 		tokens:    map[string]time.Time{},
+		idTokens:  map[string]idToken{},
+		idTTL:     5 * time.Minute,
 		tokenTTL:  time.Hour,
 		arrayWrap: true,
 		offers:    []string{Offer, "contoso-vm-byol", "contoso-app"},
@@ -155,6 +170,7 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func (s *Server) routes() {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /oidc/idtoken", s.idToken)
 	mux.HandleFunc("POST /{tenant}/oauth2/token", s.token)
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.token)
 	mux.HandleFunc("GET /api/publishers/{p}/offers", s.api(s.listOffers))
@@ -180,20 +196,70 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		aadError(w, http.StatusBadRequest, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.")
 	case r.PostForm.Get("client_id") != ClientID:
 		aadError(w, http.StatusBadRequest, "unauthorized_client", fmt.Sprintf("AADSTS700016: Application with identifier '%s' was not found in the directory.", r.PostForm.Get("client_id")))
+	case r.PostForm.Get("client_assertion_type") != "":
+		s.federated(w, r)
 	case r.PostForm.Get("client_secret") != ClientSecret:
 		aadError(w, http.StatusUnauthorized, "invalid_client", "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.")
 	case r.PostForm.Get("resource") != "https://cloudpartner.azure.com" && r.PostForm.Get("scope") != "https://cloudpartner.azure.com/.default":
 		aadError(w, http.StatusBadRequest, "invalid_resource", "AADSTS500011: The resource principal was not found in the tenant.")
 	default:
-		tok := "sim-token-" + randomHex()
-		s.mu.Lock()
-		ttl := s.tokenTTL
-		s.tokens[tok] = time.Now().Add(ttl)
-		s.mu.Unlock()
-		writeJSON(w, http.StatusOK, map[string]string{
-			"token_type": "Bearer", "expires_in": fmt.Sprint(int(ttl.Seconds())),
-			"resource": "https://cloudpartner.azure.com", "access_token": tok,
-		})
+		s.issue(w)
+	}
+}
+
+// issue answers a token request with a new access token.
+func (s *Server) issue(w http.ResponseWriter) {
+	tok := "sim-token-" + randomHex()
+	s.mu.Lock()
+	ttl := s.tokenTTL
+	s.tokens[tok] = time.Now().Add(ttl)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]string{
+		"token_type": "Bearer", "expires_in": fmt.Sprint(int(ttl.Seconds())),
+		"resource": "https://cloudpartner.azure.com", "access_token": tok,
+	})
+}
+
+// idToken is what the simulator knows of an OIDC ID token it issued.
+type idToken struct {
+	audience string
+	expiry   time.Time
+}
+
+// idToken is the runner's OIDC token service: GET with the request token as
+// bearer, the audience in the query; answers {"value": "<jwt>"}.
+func (s *Server) idToken(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bearer "+IDTokenRequestToken {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable"})
+		return
+	}
+	// Shaped like a JWT, opaque to the client.
+	tok := "eyJhbGciOiJSUzI1NiJ9.sim-idtoken-" + randomHex() + ".c2ln"
+	s.mu.Lock()
+	s.idTokens[tok] = idToken{audience: r.URL.Query().Get("audience"), expiry: time.Now().Add(s.idTTL)}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"count": 1, "value": tok})
+}
+
+// federated checks a client assertion as Azure AD does for a federated
+// credential: issued by the runner, for the expected audience, not expired.
+func (s *Server) federated(w http.ResponseWriter, r *http.Request) {
+	if r.PostForm.Get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
+		aadError(w, http.StatusBadRequest, "invalid_request", "AADSTS50027: Invalid client assertion type.")
+		return
+	}
+	s.mu.Lock()
+	claims, ok := s.idTokens[r.PostForm.Get("client_assertion")]
+	s.mu.Unlock()
+	switch {
+	case !ok:
+		aadError(w, http.StatusBadRequest, "invalid_client", "AADSTS700211: No matching federated identity record found for presented assertion issuer.")
+	case claims.audience != IDTokenAudience:
+		aadError(w, http.StatusBadRequest, "invalid_client", "AADSTS700212: No matching federated identity record found for presented assertion audience '"+claims.audience+"'.")
+	case time.Now().After(claims.expiry):
+		aadError(w, http.StatusBadRequest, "invalid_client", "AADSTS700024: Client assertion is not within its valid time range.")
+	default:
+		s.issue(w)
 	}
 }
 
