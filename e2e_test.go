@@ -66,6 +66,17 @@ func action(t *testing.T, inputs map[string]string, underscore bool) (*exec.Cmd,
 	return cmd, &stdout, &stderr, output, summary
 }
 
+// runAction runs the binary to its end; extra holds more NAME=value variables.
+func runAction(t *testing.T, inputs map[string]string, underscore bool, extra ...string) result {
+	t.Helper()
+	cmd, out, errb, output, summary := action(t, inputs, underscore)
+	cmd.Env = append(cmd.Env, extra...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return finish(t, cmd, out, errb, output, summary)
+}
+
 func finish(t *testing.T, cmd *exec.Cmd, stdout, stderr *bytes.Buffer, output, summary string) result {
 	t.Helper()
 	err := cmd.Wait()
@@ -111,11 +122,7 @@ func TestBinaryAwaitingSignoff(t *testing.T) {
 	for _, underscore := range []bool{false, true} {
 		t.Run(fmt.Sprintf("underscore=%v", underscore), func(t *testing.T) {
 			sim, url := startSim(t, "publish")
-			cmd, out, errb, output, summary := action(t, inputsFor(url), underscore)
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			r := finish(t, cmd, out, errb, output, summary)
+			r := runAction(t, inputsFor(url), underscore)
 			if r.code != 0 || r.outputs["status"] != "awaiting-signoff" {
 				t.Fatalf("exit %d status %q\n%s\n%s", r.code, r.outputs["status"], r.stdout, r.stderr)
 			}
@@ -144,11 +151,7 @@ func TestBinaryAwaitingSignoff(t *testing.T) {
 
 func TestBinaryBlocked(t *testing.T) {
 	_, url := startSim(t, "blocked")
-	cmd, out, errb, output, summary := action(t, inputsFor(url), false)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	r := finish(t, cmd, out, errb, output, summary)
+	r := runAction(t, inputsFor(url), false)
 	if r.code != 1 || r.outputs["status"] != "blocked" || r.outputs["blocked-step"] != "displaycertify" {
 		t.Fatalf("exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
 	}
@@ -162,11 +165,7 @@ func TestBinaryBadInputMakesNoRequest(t *testing.T) {
 	sim, url := startSim(t, "publish")
 	in := inputsFor(url)
 	in["operation-id"] = "not-a-guid"
-	cmd, out, errb, output, summary := action(t, in, false)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	r := finish(t, cmd, out, errb, output, summary)
+	r := runAction(t, in, false)
 	if r.code != 1 || r.outputs["status"] != "error" || !strings.Contains(r.stdout, "operation-id is neither a GUID nor an operation URL") {
 		t.Fatalf("exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
 	}
@@ -201,11 +200,7 @@ func TestBinarySingleCheck(t *testing.T) {
 			for i, want := range tc.want {
 				in := inputsFor(url)
 				in["wait"] = "false"
-				cmd, out, errb, output, summary := action(t, in, false)
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				r := finish(t, cmd, out, errb, output, summary)
+				r := runAction(t, in, false)
 				code := 0
 				if want == "blocked" {
 					code = 1
@@ -232,13 +227,7 @@ func TestBinaryOIDC(t *testing.T) {
 	sim, url := startSim(t, "publish", simulator.WithTokenTTL(time.Minute))
 	in := inputsFor(url)
 	delete(in, "client-secret")
-	cmd, out, errb, output, summary := action(t, in, false)
-	setEnv(cmd, "ACTIONS_ID_TOKEN_REQUEST_URL", url+simulator.IDTokenPath)
-	setEnv(cmd, "ACTIONS_ID_TOKEN_REQUEST_TOKEN", simulator.IDTokenRequestToken)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	r := finish(t, cmd, out, errb, output, summary)
+	r := runAction(t, in, false, "ACTIONS_ID_TOKEN_REQUEST_URL="+url+simulator.IDTokenPath, "ACTIONS_ID_TOKEN_REQUEST_TOKEN="+simulator.IDTokenRequestToken)
 	if r.code != 0 || r.outputs["status"] != "awaiting-signoff" || !strings.Contains(r.stdout, "with the job's OIDC token") {
 		t.Fatalf("exit %d outputs %v\n%s\n%s", r.code, r.outputs, r.stdout, r.stderr)
 	}
@@ -262,11 +251,7 @@ func TestBinaryOIDCWithoutPermission(t *testing.T) {
 	sim, url := startSim(t, "publish")
 	in := inputsFor(url)
 	delete(in, "client-secret")
-	cmd, out, errb, output, summary := action(t, in, false)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	r := finish(t, cmd, out, errb, output, summary)
+	r := runAction(t, in, false)
 	if r.code != 1 || r.outputs["status"] != "error" || !strings.Contains(r.stdout, "permissions: id-token: write") {
 		t.Fatalf("exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
 	}
