@@ -6,6 +6,7 @@ package main_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -208,7 +209,7 @@ func TestBinarySingleCheck(t *testing.T) {
 				if r.outputs["status"] != want || r.code != code || r.outputs["polls"] != "1" || sim.Polls() != i+1 {
 					t.Fatalf("check %d: status %q exit %d polls %q; want %q exit %d after one poll\n%s", i+1, r.outputs["status"], r.code, r.outputs["polls"], want, code, r.stdout)
 				}
-				if len(r.outputs) != 10 || !strings.HasPrefix(r.outputs["steps"], "[{") {
+				if len(r.outputs) != 11 || !strings.HasPrefix(r.outputs["steps"], "[{") {
 					t.Errorf("check %d: outputs %v; want every output set", i+1, r.outputs)
 				}
 				if want == "running" && !strings.Contains(r.summary, "still running") {
@@ -258,4 +259,59 @@ func TestBinaryOIDCWithoutPermission(t *testing.T) {
 	if n := len(sim.Requests()); n != 0 {
 		t.Errorf("%d requests without a way to sign in", n)
 	}
+}
+
+// TestBinaryManyOffers watches three offers in one gate: one token for all,
+// annotations titled with their offer, a results entry and a summary section
+// per offer, and the gate fails because one of them is blocked; the
+// single-valued outputs describe that offer, the first that did not pass.
+func TestBinaryManyOffers(t *testing.T) {
+	blocked, _ := simulator.Lookup("blocked")
+	live, _ := simulator.Lookup("live")
+	const appOp, byolOp = "0b5c2d6e-1111-4aaa-8bbb-000000000002", "0b5c2d6e-1111-4aaa-8bbb-000000000003"
+	sim, url := startSim(t, "publish", simulator.WithOperation("contoso-app", appOp, blocked), simulator.WithOperation("contoso-byol", byolOp, live))
+	in := inputsFor(url)
+	delete(in, "operation-id") // discover each offer's operation
+	in["offer-id"] = "contoso-vm\ncontoso-app\ncontoso-byol\n"
+	r := runAction(t, in, false)
+	if r.code != 1 || r.outputs["status"] != "blocked" || r.outputs["offer-id"] != "contoso-app" || r.outputs["blocked-step"] != "displaycertify" {
+		t.Fatalf("exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
+	}
+	var results map[string]struct {
+		Status      string `json:"status"`
+		OperationID string `json:"operation-id"`
+	}
+	if err := json.Unmarshal([]byte(r.outputs["results"]), &results); err != nil {
+		t.Fatalf("results %q: %v", r.outputs["results"], err)
+	}
+	want := map[string][2]string{"contoso-vm": {"awaiting-signoff", simulator.OperationID}, "contoso-app": {"blocked", appOp}, "contoso-byol": {"awaiting-signoff", byolOp}}
+	for offer, w := range want {
+		if got := results[offer]; got.Status != w[0] || got.OperationID != w[1] {
+			t.Errorf("results[%s] = %+v; want %s of %s", offer, got, w[0], w[1])
+		}
+	}
+	var titled bool
+	for _, c := range runnertest.Commands(r.stdout) {
+		if c.Name == "error" && c.Properties["title"] == "contoso-app · Certification" && strings.Contains(c.Message, "No virtual machine image") {
+			titled = true
+		}
+	}
+	if !titled {
+		t.Errorf("the blocked offer's message is not titled with its offer:\n%s", r.stdout)
+	}
+	for _, part := range []string{"(3 offers)", "### ⛔ Offer `contoso-app`: blocked", "### 👀 Offer `contoso-byol`: awaiting-signoff", "### 👀 Offer `contoso-vm`: awaiting-signoff"} {
+		if !strings.Contains(r.summary, part) {
+			t.Errorf("summary lacks %q:\n%s", part, r.summary)
+		}
+	}
+	tokens := 0
+	for _, req := range sim.Requests() {
+		if strings.HasSuffix(req.Path, "/oauth2/token") {
+			tokens++
+		}
+	}
+	if tokens != 1 {
+		t.Errorf("%d token requests; want one token for every offer", tokens)
+	}
+	assertNoSecrets(t, r)
 }

@@ -61,7 +61,7 @@ func TestActionYAMLMatchesTheBinary(t *testing.T) {
 			t.Errorf("runs.env does not pass %s", env)
 		}
 	}
-	for _, out := range []string{"status", "operation-id", "offer-id", "blocked-step", "failed-step", "steps", "preview-links", "live-links", "polls", "elapsed-seconds"} {
+	for _, out := range []string{"status", "operation-id", "offer-id", "blocked-step", "failed-step", "steps", "preview-links", "live-links", "polls", "elapsed-seconds", "results"} {
 		if !regexp.MustCompile(`(?m)^  ` + out + `:$`).MatchString(text) {
 			t.Errorf("action.yml lacks output %s", out)
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/auth"
@@ -79,64 +80,91 @@ func Gate(ctx context.Context, env Env) int {
 	default:
 		tokens = auth.ClientCredentials(cfg.AuthorityHost, cfg.TenantID, cfg.ClientID, cfg.ClientSecret, hc, rep.Mask)
 	}
-	w := &watch{
-		client: cpp.New(cfg.APIURL, cfg.APIVersion, tokens, cpp.WithHTTPClient(hc)),
-		rep:    rep,
-		cfg:    cfg,
-		opID:   cfg.OperationID,
+	client := cpp.New(cfg.APIURL, cfg.APIVersion, tokens, cpp.WithHTTPClient(hc))
+	// Every offer is watched at once, for hours; what is bounded is the
+	// requests in flight, so many offers do not hammer the API.
+	inFlight := make(chan struct{}, maxRequests)
+	vs := make([]verdict.Verdict, len(cfg.Targets))
+	var wg sync.WaitGroup
+	for i, t := range cfg.Targets {
+		name := ""
+		if len(cfg.Targets) > 1 {
+			name = t.OfferID
+		}
+		w := &watch{client: client, log: rep.Subject(name), publisher: cfg.PublisherID, offer: t.OfferID, opID: t.OperationID, inFlight: inFlight}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			vs[i] = w.run(ctx, cfg, env.Clock)
+		}()
 	}
+	wg.Wait()
+	return finish(env, rep, vs...)
+}
+
+// maxRequests bounds the API requests in flight across all watched offers.
+const maxRequests = 4
+
+// run polls the watch's operation to a verdict and, when the job was
+// cancelled and cancel-on-interrupt asks for it, cancels the operation.
+func (w *watch) run(ctx context.Context, cfg config.Config, clock poll.Clock) verdict.Verdict {
 	if w.opID != "" {
-		rep.Logf("Watching operation %s of offer %s (publisher %s)", w.opID, cfg.OfferID, cfg.PublisherID)
+		w.log.Logf("Watching operation %s of offer %s (publisher %s)", w.opID, w.offer, w.publisher)
 	} else {
-		rep.Logf("Looking up the operation of offer %s (publisher %s)", cfg.OfferID, cfg.PublisherID)
+		w.log.Logf("Looking up the operation of offer %s (publisher %s)", w.offer, w.publisher)
 	}
 	p := poll.Poller{
 		Fetch:           w.fetch,
-		Clock:           env.Clock,
+		Clock:           clock,
 		Timeout:         cfg.Timeout,
 		InitialInterval: cfg.InitialInterval,
 		MaxInterval:     cfg.MaxInterval,
 		StopAtSignoff:   cfg.StopAtSignoff,
 		Once:            !cfg.Wait,
-		Observer:        rep,
+		Observer:        w.log,
 	}
 	v := p.Run(ctx)
-	v.OperationID, v.OfferID = w.opID, cfg.OfferID
+	v.OperationID, v.OfferID = w.opID, w.offer
 	if v.Status == verdict.Interrupted && cfg.CancelOnInterrupt {
-		v.Err = cancelOperation(w.client, cfg, v.Err)
+		v.Err = w.cancel(v.Err)
 	}
-	return finish(env, rep, v)
+	return v
 }
 
 // cancelBudget bounds the cancel request: the runner allows a cancelled job a
 // few seconds, and the gate promises to exit within one.
 const cancelBudget = 700 * time.Millisecond
 
-// cancelOperation asks the API to cancel the offer's operation after the job
-// was cancelled, and says in the verdict whether that worked. The job's
-// context has ended, so the request gets its own short one.
-func cancelOperation(client *cpp.Client, cfg config.Config, interrupted error) error {
+// cancel asks the API to cancel the offer's operation after the job was
+// cancelled, and says in the verdict whether that worked. The job's context
+// has ended, so the request gets its own short one.
+func (w *watch) cancel(interrupted error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), cancelBudget)
 	defer cancel()
-	loc, err := client.Cancel(ctx, cfg.PublisherID, cfg.OfferID)
+	loc, err := w.client.Cancel(ctx, w.publisher, w.offer)
 	if err != nil {
 		return fmt.Errorf("%w; cancel-on-interrupt: asking the API to cancel the operation failed, cancel it in Partner Center: %v", interrupted, err)
 	}
-	msg := "cancel-on-interrupt: the API accepted the request to cancel the operation of offer " + cfg.OfferID
+	msg := "cancel-on-interrupt: the API accepted the request to cancel the operation of offer " + w.offer
 	if loc != "" {
 		msg += " (cancellation tracked at " + loc + ")"
 	}
 	return fmt.Errorf("%w; %s", interrupted, msg)
 }
 
-// finish renders the verdict and picks the exit code. Failing to write an
-// output fails the step: a later step would read a missing value.
-func finish(env Env, rep *report.Reporter, v verdict.Verdict) int {
-	if err := rep.Finish(v); err != nil {
+// finish renders the verdicts and picks the exit code: 1 if any offer did
+// not pass. Failing to write an output fails the step: a later step would
+// read a missing value.
+func finish(env Env, rep *report.Reporter, vs ...verdict.Verdict) int {
+	if err := rep.Finish(vs...); err != nil {
 		fmt.Fprintf(env.Stderr, "marketplace-gate: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
 		return 1
 	}
-	return v.Status.ExitCode()
+	code := 0
+	for _, v := range vs {
+		code = max(code, v.Status.ExitCode())
+	}
+	return code
 }
 
 func usage(w io.Writer) {

@@ -266,3 +266,17 @@ func TestHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestManyOffersConcurrently runs two watches in one process, so that the
+// race detector sees the reporter and the token source shared between them.
+func TestManyOffersConcurrently(t *testing.T) {
+	sc, _ := simulator.Lookup("publish")
+	r := gate(t, context.Background(), "publish", map[string]string{"offer-id": "contoso-vm\ncontoso-app", "operation-id": ""},
+		simulator.WithOperation("contoso-app", "0b5c2d6e-1111-4aaa-8bbb-000000000002", sc))
+	r.expect(t, "awaiting-signoff", 0)
+	for _, offer := range []string{`"contoso-vm":{"status":"awaiting-signoff"`, `"contoso-app":{"status":"awaiting-signoff"`} {
+		if !strings.Contains(r.outputs["results"], offer) {
+			t.Errorf("results %s lack %s", r.outputs["results"], offer)
+		}
+	}
+}

@@ -19,27 +19,34 @@ import (
 // on first use when none was given, and turns a 404 into an error that says
 // which id is wrong.
 type watch struct {
-	client *cpp.Client
-	rep    *report.Reporter
-	cfg    config.Config
-	opID   string
-	seen   bool
+	client           *cpp.Client
+	log              *report.Subject
+	publisher, offer string
+	opID             string
+	seen             bool
+	inFlight         chan struct{} // shared by every watch: bounds requests in flight
 }
 
 func (w *watch) fetch(ctx context.Context) (cpp.Operation, error) {
+	select {
+	case w.inFlight <- struct{}{}:
+		defer func() { <-w.inFlight }()
+	case <-ctx.Done():
+		return cpp.Operation{}, ctx.Err()
+	}
 	if w.opID == "" {
-		subs, err := w.client.Submissions(ctx, w.cfg.PublisherID, w.cfg.OfferID)
+		subs, err := w.client.Submissions(ctx, w.publisher, w.offer)
 		if err != nil {
 			return cpp.Operation{}, w.explain(ctx, err)
 		}
 		sub, err := pick(subs)
 		if err != nil {
-			return cpp.Operation{}, fmt.Errorf("offer %s: %w", w.cfg.OfferID, err)
+			return cpp.Operation{}, fmt.Errorf("offer %s: %w", w.offer, err)
 		}
 		w.opID = strings.ToLower(sub.ID)
-		w.rep.Logf("Found operation %s (%s, %s, changed %s)", w.opID, sub.SubmissionType, sub.SubmissionState, sub.ChangedTime)
+		w.log.Logf("Found operation %s (%s, %s, changed %s)", w.opID, sub.SubmissionType, sub.SubmissionState, sub.ChangedTime)
 	}
-	op, err := w.client.Operation(ctx, w.cfg.PublisherID, w.cfg.OfferID, w.opID)
+	op, err := w.client.Operation(ctx, w.publisher, w.offer, w.opID)
 	if err != nil {
 		return op, w.explain(ctx, err)
 	}
@@ -84,26 +91,26 @@ func (w *watch) explain(ctx context.Context, err error) error {
 	if w.seen {
 		return fmt.Errorf("operation %s answered 404 after it had been found: it was deleted or superseded by a newer operation: %w", w.opID, err)
 	}
-	offers, lerr := w.client.Offers(ctx, w.cfg.PublisherID)
+	offers, lerr := w.client.Offers(ctx, w.publisher)
 	var lookupErr *cpp.Error
 	switch {
 	case errors.As(lerr, &lookupErr) && lookupErr.StatusCode == http.StatusNotFound:
-		return fmt.Errorf("publisher-id %q was not found (HTTP 404): check the publisher id in Partner Center", w.cfg.PublisherID)
+		return fmt.Errorf("publisher-id %q was not found (HTTP 404): check the publisher id in Partner Center", w.publisher)
 	case lerr != nil:
 		return err
 	}
 	ids := make([]string, 0, len(offers))
 	for _, o := range offers {
-		if strings.EqualFold(o.ID, w.cfg.OfferID) {
+		if strings.EqualFold(o.ID, w.offer) {
 			if w.opID == "" {
 				return err
 			}
-			return fmt.Errorf("operation-id %s was not found for offer %s (HTTP 404): pass the id or Location that Publish returned, or leave operation-id empty to watch the offer's newest operation", w.opID, w.cfg.OfferID)
+			return fmt.Errorf("operation-id %s was not found for offer %s (HTTP 404): pass the id or Location that Publish returned, or leave operation-id empty to watch the offer's newest operation", w.opID, w.offer)
 		}
 		ids = append(ids, o.ID)
 	}
 	const shown = 10
-	closest := suggest.Closest(w.cfg.OfferID, ids)
+	closest := suggest.Closest(w.offer, ids)
 	list := strings.Join(closest[:min(len(closest), shown)], ", ")
 	if len(closest) > shown {
 		list += fmt.Sprintf(" and %d more", len(closest)-shown)
@@ -111,5 +118,5 @@ func (w *watch) explain(ctx context.Context, err error) error {
 	if list == "" {
 		list = "none"
 	}
-	return fmt.Errorf("offer-id %q was not found under publisher %s (HTTP 404); its offers, closest first: %s", w.cfg.OfferID, w.cfg.PublisherID, list)
+	return fmt.Errorf("offer-id %q was not found under publisher %s (HTTP 404); its offers, closest first: %s", w.offer, w.publisher, list)
 }

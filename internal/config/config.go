@@ -25,9 +25,8 @@ const (
 // Config is what the gate runs on.
 type Config struct {
 	PublisherID string
-	OfferID     string
-	// OperationID is a GUID, or "" to discover the offer's operation.
-	OperationID string
+	// Targets are the offers to watch, in the order given; one or more.
+	Targets []Target
 
 	// Either AccessToken, or TenantID+ClientID with ClientSecret or, without
 	// it, the job's OIDC token (workload identity federation).
@@ -121,17 +120,8 @@ func Load(getenv Getenv) (Config, error) {
 	if err := checkID("publisher-id", c.PublisherID); err != nil {
 		return c, err
 	}
-	c.OfferID = in("offer-id")
-	if c.OfferID != "" {
-		if err := checkID("offer-id", c.OfferID); err != nil {
-			return c, err
-		}
-	}
-	if err := c.setOperation(in("operation-id")); err != nil {
+	if err := c.setTargets(in("offer-id"), in("operation-id")); err != nil {
 		return c, err
-	}
-	if c.OfferID == "" {
-		return c, errors.New("offer-id is required unless operation-id is a Location value that names the offer")
 	}
 
 	if err := c.setAuth(in, getenv); err != nil {
@@ -224,35 +214,100 @@ func (c *Config) setOIDC(in func(string) string, getenv Getenv) error {
 	return nil
 }
 
-// setOperation accepts a GUID, a Location path, or an absolute Location URL on
-// the api-url host. A Location names publisher and offer, which must agree
-// with publisher-id and offer-id where those are given.
-func (c *Config) setOperation(v string) error {
-	if v == "" {
-		return nil
+// Target is one offer to watch and, when known, its operation.
+type Target struct {
+	OfferID string
+	// OperationID is a GUID, or "" to discover the offer's operation.
+	OperationID string
+}
+
+// MaxTargets bounds how many offers one gate watches.
+const MaxTargets = 50
+
+// setTargets reads offer-id and operation-id, each one value per line. With
+// no operation-id every offer's operation is discovered; otherwise operations
+// pair with offers line by line, and Location values may name their offers
+// themselves.
+func (c *Config) setTargets(offersIn, opsIn string) error {
+	offers, ops := lines(offersIn), lines(opsIn)
+	for _, o := range offers {
+		if err := checkID("offer-id", o); err != nil {
+			return err
+		}
 	}
+	switch {
+	case len(ops) == 0 && len(offers) == 0:
+		return errors.New("offer-id is required unless operation-id is a Location value that names the offer")
+	case len(ops) == 0:
+		for _, o := range offers {
+			c.Targets = append(c.Targets, Target{OfferID: o})
+		}
+	case len(offers) == 0 || len(offers) == len(ops):
+		for i, v := range ops {
+			offer := ""
+			if len(offers) > 0 {
+				offer = offers[i]
+			}
+			t, err := c.operation(v, offer)
+			if err != nil && len(ops) > 1 {
+				err = fmt.Errorf("line %d of %w", i+1, err)
+			}
+			if err != nil {
+				return err
+			}
+			c.Targets = append(c.Targets, t)
+		}
+	default:
+		return fmt.Errorf("operation-id has %d lines but offer-id has %d: give one offer per operation, in the same order, or leave offer-id empty and pass Location values", len(ops), len(offers))
+	}
+	if len(c.Targets) > MaxTargets {
+		return fmt.Errorf("offer-id lists %d offers: at most %d in one gate", len(c.Targets), MaxTargets)
+	}
+	for i, t := range c.Targets {
+		for _, u := range c.Targets[:i] {
+			if strings.EqualFold(t.OfferID, u.OfferID) {
+				return fmt.Errorf("offer-id lists offer %s twice", t.OfferID)
+			}
+		}
+	}
+	return nil
+}
+
+// lines splits a multi-line input into its non-empty, trimmed lines.
+func lines(v string) []string {
+	var out []string
+	for _, l := range strings.Split(v, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// operation reads one operation-id value: a GUID (whose offer is offer), a
+// Location path, or an absolute Location URL on the api-url host. A Location
+// names publisher and offer, which must agree with publisher-id and offer.
+func (c *Config) operation(v, offer string) (Target, error) {
 	if guidPattern.MatchString(v) {
-		c.OperationID = strings.ToLower(v)
-		return nil
+		if offer == "" {
+			return Target{}, fmt.Errorf("operation-id %s is a GUID: give its offer in offer-id, or pass the Location value, which names it", v)
+		}
+		return Target{OfferID: offer, OperationID: strings.ToLower(v)}, nil
 	}
 	loc, err := ParseLocation(v)
 	if err != nil {
-		return fmt.Errorf("operation-id is neither a GUID nor an operation URL: %w", err)
+		return Target{}, fmt.Errorf("operation-id is neither a GUID nor an operation URL: %w", err)
 	}
 	if loc.Host != "" && !sameOrigin(loc.Scheme, loc.Host, c.APIURL) {
-		return fmt.Errorf("operation-id points at %s, not at api-url %s: refusing to send a token elsewhere", loc.Host, c.APIURL.Host)
+		return Target{}, fmt.Errorf("operation-id points at %s, not at api-url %s: refusing to send a token elsewhere", loc.Host, c.APIURL.Host)
 	}
 	if !strings.EqualFold(loc.Publisher, c.PublisherID) {
-		return fmt.Errorf("operation-id names publisher %q but publisher-id is %q", loc.Publisher, c.PublisherID)
+		return Target{}, fmt.Errorf("operation-id names publisher %q but publisher-id is %q", loc.Publisher, c.PublisherID)
 	}
-	if c.OfferID != "" && !strings.EqualFold(loc.Offer, c.OfferID) {
-		return fmt.Errorf("operation-id names offer %q but offer-id is %q", loc.Offer, c.OfferID)
+	if offer != "" && !strings.EqualFold(loc.Offer, offer) {
+		return Target{}, fmt.Errorf("operation-id names offer %q but offer-id is %q", loc.Offer, offer)
 	}
-	if c.OfferID == "" {
-		c.OfferID = loc.Offer
-	}
-	c.OperationID = loc.Operation
-	return nil
+	return Target{OfferID: loc.Offer, OperationID: loc.Operation}, nil
 }
 
 // Location is an operation URL taken apart.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -69,7 +70,7 @@ func TestUnderscoreFallback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.PublisherID != "contoso" || c.OfferID != "contoso-vm" || c.AccessToken != "tok" || c.MaxInterval != time.Minute {
+	if c.PublisherID != "contoso" || len(c.Targets) != 1 || c.Targets[0].OfferID != "contoso-vm" || c.AccessToken != "tok" || c.MaxInterval != time.Minute {
 		t.Errorf("config = %+v", c)
 	}
 }
@@ -88,7 +89,7 @@ func TestBadInputsNameTheInput(t *testing.T) {
 		{map[string]string{"offer-id": "vm%2F"}, "offer-id"},
 		{map[string]string{"offer-id": "vm one"}, "offer-id"},
 		{map[string]string{"offer-id": "vïm"}, "offer-id"},
-		{map[string]string{"offer-id": "<unset>", "operation-id": guid}, "offer-id is required"},
+		{map[string]string{"offer-id": "<unset>", "operation-id": guid}, "give its offer in offer-id"},
 		{map[string]string{"operation-id": "not-a-guid"}, "operation-id is neither a GUID nor an operation URL"},
 		{map[string]string{"operation-id": "https://evil.example/api/publishers/contoso/offers/contoso-vm/operations/" + guid}, "refusing to send a token"},
 		{map[string]string{"operation-id": "/api/publishers/fabrikam/offers/contoso-vm/operations/" + guid}, "publisher"},
@@ -164,8 +165,8 @@ func TestOperationLocation(t *testing.T) {
 			t.Errorf("%s: %v", tc.name, err)
 			continue
 		}
-		if c.OfferID != tc.wantOffer || c.OperationID != tc.wantOp {
-			t.Errorf("%s: offer %q op %q", tc.name, c.OfferID, c.OperationID)
+		if len(c.Targets) != 1 || c.Targets[0] != (Target{OfferID: tc.wantOffer, OperationID: tc.wantOp}) {
+			t.Errorf("%s: targets %+v", tc.name, c.Targets)
 		}
 	}
 }
@@ -212,5 +213,44 @@ func TestOIDCWithoutClientSecret(t *testing.T) {
 	e["client-secret"] = "s3cret-value"
 	if c, err := Load(env(e)); err != nil || c.OIDC != nil {
 		t.Errorf("with client-secret: OIDC = %+v, err = %v; the secret wins", c.OIDC, err)
+	}
+}
+
+func TestSeveralOffers(t *testing.T) {
+	loc := func(offer, id string) string {
+		return "/api/publishers/contoso/offers/" + offer + "/operations/" + id + "?api-version=2017-10-31"
+	}
+	const other = "11111111-2222-4333-8444-555555555555"
+	for _, tc := range []struct {
+		name          string
+		offers, ops   string
+		want          []Target
+		wantErrSaying string
+	}{
+		{name: "offers only, discovered", offers: "contoso-vm\n\n  contoso-app  \n", want: []Target{{OfferID: "contoso-vm"}, {OfferID: "contoso-app"}}},
+		{name: "Locations name their offers", offers: "<unset>", ops: loc("contoso-vm", guid) + "\n" + loc("contoso-app", other),
+			want: []Target{{"contoso-vm", guid}, {"contoso-app", other}}},
+		{name: "GUIDs pair with offers by line", offers: "contoso-vm\ncontoso-app", ops: guid + "\n" + other,
+			want: []Target{{"contoso-vm", guid}, {"contoso-app", other}}},
+		{name: "counts differ", offers: "contoso-vm\ncontoso-app", ops: guid, wantErrSaying: "operation-id has 1 lines but offer-id has 2"},
+		{name: "a GUID without its offer", offers: "<unset>", ops: loc("contoso-vm", guid) + "\n" + other, wantErrSaying: "line 2 of operation-id " + other + " is a GUID: give its offer"},
+		{name: "Location disagrees with its line", offers: "contoso-vm\ncontoso-app", ops: guid + "\n" + loc("contoso-vm", other), wantErrSaying: `line 2 of operation-id names offer "contoso-vm" but offer-id is "contoso-app"`},
+		{name: "the same offer twice", offers: "contoso-vm\nContoso-VM", wantErrSaying: "offer-id lists offer Contoso-VM twice"},
+		{name: "a bad id on any line", offers: "contoso-vm\n../x", wantErrSaying: `offer-id "../x"`},
+	} {
+		ch := map[string]string{"offer-id": tc.offers, "operation-id": tc.ops}
+		if tc.ops == "" {
+			ch["operation-id"] = "<unset>"
+		}
+		c, err := Load(env(with(ch)))
+		if tc.wantErrSaying != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErrSaying) {
+				t.Errorf("%s: err = %v; want it to say %q", tc.name, err, tc.wantErrSaying)
+			}
+			continue
+		}
+		if err != nil || fmt.Sprint(c.Targets) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: targets %+v, err %v; want %+v", tc.name, c.Targets, err, tc.want)
+		}
 	}
 }

@@ -52,11 +52,13 @@ func FuzzLoad(f *testing.F) {
 		if c.APIURL.Scheme != "https" && !isLoopback(c.APIURL.Hostname()) {
 			t.Fatalf("accepted api-url %s", c.APIURL)
 		}
-		if checkID("publisher-id", c.PublisherID) != nil || checkID("offer-id", c.OfferID) != nil {
-			t.Fatalf("accepted ids %q %q", c.PublisherID, c.OfferID)
+		if checkID("publisher-id", c.PublisherID) != nil || len(c.Targets) == 0 || len(c.Targets) > MaxTargets {
+			t.Fatalf("accepted publisher %q, %d targets", c.PublisherID, len(c.Targets))
 		}
-		if c.OperationID != "" && !IsGUID(c.OperationID) {
-			t.Fatalf("accepted operation %q", c.OperationID)
+		for _, tg := range c.Targets {
+			if checkID("offer-id", tg.OfferID) != nil || (tg.OperationID != "" && !IsGUID(tg.OperationID)) {
+				t.Fatalf("accepted target %+v", tg)
+			}
 		}
 	})
 }

@@ -16,8 +16,8 @@ type Input struct {
 func Inputs() []Input {
 	return []Input{
 		{Name: "publisher-id", Required: true, Description: "Publisher id in the Cloud Partner Portal, e.g. contoso."},
-		{Name: "offer-id", Description: "Offer id. Required unless operation-id is a Location value, which names the offer."},
-		{Name: "operation-id", Description: "The operation to watch: its GUID, or the Location / Operation-Location header value returned by Publish, Go-live or Cancel. Empty: the offer's running operation, else its newest."},
+		{Name: "offer-id", Description: "Offer id, or several, one per line, watched at once. Required unless operation-id holds Location values, which name their offers."},
+		{Name: "operation-id", Description: "The operation to watch: its GUID, or the Location / Operation-Location header value returned by Publish, Go-live or Cancel; several, one per line, pair with offer-id's lines. Empty: each offer's running operation, else its newest."},
 		{Name: "tenant-id", Description: "Azure AD tenant (GUID or domain) of the app that calls the API."},
 		{Name: "client-id", Description: "Application (client) id of that app."},
 		{Name: "client-secret", Secret: true, Description: "Client secret of that app. Pass it from a secret. Leave it empty to sign in with the job's OIDC token instead (needs permissions: id-token: write and a federated credential on the app)."},

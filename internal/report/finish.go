@@ -58,24 +58,37 @@ func render(v verdict.Verdict) view {
 	return w
 }
 
-// Finish renders the verdict: the verdict line, (outside the runner) a step
-// table, the links, the outputs and the job summary. It returns an error when
-// an output or the summary cannot be written.
-func (r *Reporter) Finish(v verdict.Verdict) error {
-	w := render(v)
-	if v.Status.Passed() {
-		r.emit("information", "marketplace-gate", w.headline, maxAnnotationsPerLevel)
-	} else {
-		r.emit("error", "marketplace-gate", w.headline, maxAnnotationsPerLevel)
+// Finish renders the verdicts, one per offer in the order given: each
+// verdict line, (outside the runner) a step table, the links, the outputs and
+// the job summary. It returns an error when an output or the summary cannot
+// be written.
+func (r *Reporter) Finish(vs ...verdict.Verdict) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	views := make([]view, len(vs))
+	for i, v := range vs {
+		views[i] = render(v)
 	}
-	if !r.runner && len(w.steps) > 0 {
-		r.stepTable(w.steps)
-	}
-	for _, u := range w.preview {
-		r.line("Preview: " + u)
-	}
-	for _, u := range w.live {
-		r.line("Live: " + u)
+	multi := len(views) > 1
+	for _, w := range views {
+		title, prefix := "marketplace-gate", ""
+		if multi {
+			title, prefix = w.OfferID, "["+w.OfferID+"] "
+		}
+		if w.Status.Passed() {
+			r.emit("information", title, w.headline, maxAnnotationsPerLevel)
+		} else {
+			r.emit("error", title, w.headline, maxAnnotationsPerLevel)
+		}
+		if !r.runner && len(w.steps) > 0 {
+			r.stepTable(w.steps)
+		}
+		for _, u := range w.preview {
+			r.line(prefix + "Preview: " + u)
+		}
+		for _, u := range w.live {
+			r.line(prefix + "Live: " + u)
+		}
 	}
 	if r.overflow > 0 {
 		r.line(fmt.Sprintf("%d more messages than the runner shows as annotations: all are in this log, and in the job summary as far as its 1 MiB limit allows", r.overflow))
@@ -83,7 +96,7 @@ func (r *Reporter) Finish(v verdict.Verdict) error {
 
 	var errs []error
 	if path := r.getenv("GITHUB_OUTPUT"); path != "" {
-		for _, kv := range r.outputs(w) {
+		for _, kv := range r.outputs(views) {
 			if err := r.guard(func() { r.act.SetOutput(kv[0], kv[1]) }); err != nil {
 				errs = append(errs, fmt.Errorf("writing output %s to GITHUB_OUTPUT: %w", kv[0], err))
 				break
@@ -93,7 +106,7 @@ func (r *Reporter) Finish(v verdict.Verdict) error {
 		errs = append(errs, errors.New("GITHUB_OUTPUT is not set: outputs were not written"))
 	}
 	if path := r.getenv("GITHUB_STEP_SUMMARY"); path != "" {
-		if err := r.guard(func() { r.act.AddStepSummary(r.scrub(w.summary())) }); err != nil {
+		if err := r.guard(func() { r.act.AddStepSummary(r.scrub(summary(views))) }); err != nil {
 			errs = append(errs, fmt.Errorf("writing the job summary to GITHUB_STEP_SUMMARY: %w", err))
 		}
 	}
@@ -115,10 +128,42 @@ func (r *Reporter) guard(f func()) (err error) {
 	return nil
 }
 
+// Result is one offer's entry in the `results` output.
+type Result struct {
+	Status         verdict.Status `json:"status"`
+	OperationID    string         `json:"operation-id"`
+	BlockedStep    string         `json:"blocked-step"`
+	FailedStep     string         `json:"failed-step"`
+	PreviewLinks   []string       `json:"preview-links"`
+	LiveLinks      []string       `json:"live-links"`
+	Polls          int            `json:"polls"`
+	ElapsedSeconds int            `json:"elapsed-seconds"`
+	Message        string         `json:"message"`
+}
+
+// primary is the view the single-valued outputs describe: the first offer
+// that did not pass, else the first; its status is the gate's.
+func primary(views []view) view {
+	for _, w := range views {
+		if !w.Status.Passed() {
+			return w
+		}
+	}
+	return views[0]
+}
+
 // outputs lists every output, in action.yml order. Values are single-line:
 // the library writes them with a fixed heredoc delimiter, so a raw newline
 // from the server must never reach one (JSON escapes them).
-func (r *Reporter) outputs(w view) [][2]string {
+func (r *Reporter) outputs(views []view) [][2]string {
+	results := map[string]Result{}
+	for _, v := range views {
+		results[v.OfferID] = Result{
+			Status: v.Status, OperationID: v.OperationID, BlockedStep: inert(v.BlockedStep), FailedStep: inert(v.FailedStep),
+			PreviewLinks: v.preview, LiveLinks: v.live, Polls: v.Polls, ElapsedSeconds: seconds(v.Elapsed), Message: v.headline,
+		}
+	}
+	w := primary(views)
 	steps := boundSteps(w.steps, stepsBudget)
 	out := [][2]string{
 		{"status", string(w.Status)},
@@ -130,13 +175,16 @@ func (r *Reporter) outputs(w view) [][2]string {
 		{"preview-links", jsonText(w.preview)},
 		{"live-links", jsonText(w.live)},
 		{"polls", strconv.Itoa(w.Polls)},
-		{"elapsed-seconds", strconv.Itoa(int(w.Elapsed.Round(time.Second) / time.Second))},
+		{"elapsed-seconds", strconv.Itoa(seconds(w.Elapsed))},
+		{"results", jsonText(results)},
 	}
 	for i := range out {
 		out[i][1] = r.scrub(out[i][1])
 	}
 	return out
 }
+
+func seconds(d time.Duration) int { return int(d.Round(time.Second) / time.Second) }
 
 // boundSteps renders steps as JSON within budget bytes: messages per step are
 // cut to 50, then 10, 1 and none; if that is not enough, trailing steps go.
@@ -295,16 +343,40 @@ func fit(lines []string, budget int) ([]string, int) {
 	return lines, 0
 }
 
-// summary renders the job summary in Markdown. Every string from the API is
-// escaped, so it shows as text and cannot add markup.
-func (w view) summary() string {
-	var b strings.Builder
-	icon := map[verdict.Status]string{
+func icon(s verdict.Status) string {
+	return map[verdict.Status]string{
 		verdict.Completed: "✅", verdict.AwaitingSignoff: "👀", verdict.Failed: "❌", verdict.Blocked: "⛔",
 		verdict.Canceled: "🚫", verdict.TimedOut: "⏱️", verdict.Interrupted: "✋", verdict.Error: "❌",
 		verdict.Running: "⏳",
-	}[w.Status]
-	fmt.Fprintf(&b, "## %s Marketplace publish: %s\n\n", icon, w.Status)
+	}[s]
+}
+
+// summary renders the job summary in Markdown: one section, or with several
+// offers an overview table and a section per offer, sharing the budget.
+func summary(views []view) string {
+	if len(views) == 1 {
+		return views[0].section("##", "Marketplace publish", summaryBudget)
+	}
+	var b strings.Builder
+	p := primary(views)
+	fmt.Fprintf(&b, "## %s Marketplace publish: %s (%d offers)\n\n| Offer | Status | Operation | Polls |\n|---|---|---|---:|\n", icon(p.Status), p.Status, len(views))
+	for _, w := range views {
+		fmt.Fprintf(&b, "| `%s` | %s %s | `%s` | %d |\n", w.OfferID, icon(w.Status), w.Status, w.OperationID, w.Polls)
+	}
+	b.WriteString("\n")
+	each := (summaryBudget - b.Len()) / len(views)
+	for _, w := range views {
+		b.WriteString(w.section("###", "Offer `"+w.OfferID+"`", each))
+	}
+	return b.String()
+}
+
+// section renders one offer's verdict under a heading of level h, within
+// budget bytes. Every string from the API is escaped, so it shows as text
+// and cannot add markup.
+func (w view) section(h, title string, budget int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s %s: %s\n\n", h, icon(w.Status), title, w.Status)
 	fmt.Fprintf(&b, "%s\n\n", md(w.headline))
 	var facts []string
 	if w.OfferID != "" {
@@ -327,7 +399,7 @@ func (w view) summary() string {
 		if len(l.urls) == 0 {
 			continue
 		}
-		fmt.Fprintf(&links, "### %s\n\n", l.title)
+		fmt.Fprintf(&links, "%s# %s\n\n", h, l.title)
 		for _, u := range l.urls {
 			fmt.Fprintf(&links, "- [%s](%s)\n", md(u), u)
 		}
@@ -335,7 +407,7 @@ func (w view) summary() string {
 	}
 	// The links and the verdict matter most; the step table and the messages
 	// share what is left of the budget, in that order.
-	left := summaryBudget - b.Len() - min(links.Len(), summaryBudget/4) - 512
+	left := budget - b.Len() - min(links.Len(), budget/4) - 512
 	if len(w.steps) > 0 {
 		rows := make([]string, 0, len(w.steps))
 		for _, s := range w.steps {
@@ -367,9 +439,9 @@ func (w view) summary() string {
 		if cut > 0 {
 			msgs = append(msgs, fmt.Sprintf("- %d more messages are not shown: the job summary is limited to 1 MiB. All are in the log.", cut))
 		}
-		fmt.Fprintf(&b, "### Messages\n\n%s\n\n", strings.Join(msgs, "\n"))
+		fmt.Fprintf(&b, "%s# Messages\n\n%s\n\n", h, strings.Join(msgs, "\n"))
 	}
-	if b.Len()+links.Len() <= summaryBudget {
+	if b.Len()+links.Len() <= budget {
 		b.WriteString(links.String())
 	}
 	return b.String()

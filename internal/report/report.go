@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sethvargo/go-githubactions"
@@ -31,14 +31,14 @@ type Reporter struct {
 	annotate config.Annotate
 	start    time.Time
 
+	// mu serialises everything below and all output: several subjects may
+	// report from their own goroutines.
+	mu        sync.Mutex
 	secrets   []string
-	seen      map[string]bool   // messages already shown, by step and text
-	steps     map[string]string // last status line shown per step
-	opStatus  string
-	unknown   map[string]bool // unknown statuses already warned about
-	retried   map[string]int  // transient errors already reported, with counts
-	annotated map[string]int  // annotations issued per level
-	overflow  int             // messages past the annotation cap
+	annotated map[string]int // annotations issued per level
+	overflow  int            // messages past the annotation cap
+	verdicts  int            // annotation slots per kind kept for verdicts: one per offer
+	main      *Subject       // the unnamed subject of a one-offer gate
 }
 
 // Option configures a Reporter.
@@ -59,12 +59,9 @@ func New(opts ...Option) *Reporter {
 		out:       os.Stdout,
 		getenv:    os.Getenv,
 		annotate:  config.AnnotateWarning,
-		seen:      map[string]bool{},
-		steps:     map[string]string{},
-		unknown:   map[string]bool{},
-		retried:   map[string]int{},
 		annotated: map[string]int{},
 	}
+	r.main = r.Subject("")
 	for _, o := range opts {
 		o(r)
 	}
@@ -75,7 +72,20 @@ func New(opts ...Option) *Reporter {
 }
 
 // SetAnnotate changes the annotation threshold once the config is known.
-func (r *Reporter) SetAnnotate(a config.Annotate) { r.annotate = a }
+func (r *Reporter) SetAnnotate(a config.Annotate) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.annotate = a
+}
+
+// Snapshot reports a snapshot of a one-offer gate's operation (see Subject).
+func (r *Reporter) Snapshot(op *cpp.Operation, poll int) { r.main.Snapshot(op, poll) }
+
+// Retrying reports a transient failure of a one-offer gate (see Subject).
+func (r *Reporter) Retrying(err error, wait time.Duration) { r.main.Retrying(err, wait) }
+
+// Logf prints one plain line of the gate's own; args are made inert.
+func (r *Reporter) Logf(format string, args ...any) { r.main.Logf(format, args...) }
 
 // Mask hides a secret: the runner replaces it with *** in the log, and this
 // reporter scrubs it from everything it writes, outputs and summary included.
@@ -83,6 +93,8 @@ func (r *Reporter) Mask(secret string) {
 	if secret == "" {
 		return
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, s := range r.secrets {
 		if s == secret {
 			return
@@ -100,16 +112,6 @@ func (r *Reporter) scrub(s string) string {
 		s = strings.ReplaceAll(s, secret, "***")
 	}
 	return s
-}
-
-// Logf prints one plain line of the gate's own; args are made inert.
-func (r *Reporter) Logf(format string, args ...any) {
-	for i, a := range args {
-		if s, ok := a.(string); ok {
-			args[i] = inert(s)
-		}
-	}
-	r.line(fmt.Sprintf(format, args...))
 }
 
 // line writes a finished line. Outside the runner (which timestamps every
@@ -151,57 +153,6 @@ func (r *Reporter) debugf(format string, args ...any) {
 	}
 }
 
-// Snapshot logs what changed since the last snapshot: the operation's status,
-// each step's status and progress, and every message not shown before. New
-// messages come after the status lines, most important first, so that the
-// runner's annotation cap keeps what the user must act on.
-func (r *Reporter) Snapshot(op *cpp.Operation, poll int) {
-	r.debugf("poll %d: operation %s", poll, op.Status)
-	// Compare rendered (normalised) states: "Running" after "running" is no change.
-	if st := r.status(op.Status, "the operation"); st != r.opStatus {
-		r.opStatus = st
-		r.Logf("Operation is %s", st)
-	}
-	var news []news
-	for _, m := range op.Messages {
-		news = r.fresh(news, "Operation", "", m, "", 1)
-	}
-	for i := range op.Steps {
-		s := &op.Steps[i]
-		line := fmt.Sprintf("%s: %s, %d%%", inert(s.Title()), r.status(s.Status, "step "+s.Title()), s.ProgressPercentage)
-		if s.EstimatedTimeFrame != "" {
-			line += ", estimated " + inert(s.EstimatedTimeFrame)
-		}
-		prev, shown := r.steps[s.ID]
-		if prev != line {
-			r.steps[s.ID] = line
-			// A step first seen not started is no news; its start will be.
-			if st, _ := s.State(); shown || st != cpp.StateNotStarted || s.ProgressPercentage != 0 {
-				r.line(line)
-			}
-		}
-		force, rank := "", 1
-		switch st, _ := s.State(); st {
-		case cpp.StateBlocked:
-			force, rank = "error", 0 // a blocked step's messages are what the user must fix
-		case cpp.StateFailed:
-			rank = 0
-		}
-		for _, m := range s.Messages {
-			news = r.fresh(news, s.Title(), s.ID, m, force, rank)
-		}
-	}
-	sort.SliceStable(news, func(i, j int) bool {
-		if a, b := levelRank(news[i].lvl), levelRank(news[j].lvl); a != b {
-			return a < b
-		}
-		return news[i].rank < news[j].rank
-	})
-	for _, n := range news {
-		r.notify(n.lvl, n.title, n.text)
-	}
-}
-
 // news is a message not shown before; rank 0 marks a blocked or failed step's.
 type news struct {
 	lvl, title, text string
@@ -218,49 +169,13 @@ func levelRank(lvl string) int {
 	return 2
 }
 
-// status renders a status, warning once about one this tool does not know.
-func (r *Reporter) status(raw, whose string) string {
-	st, ok := cpp.ParseState(raw)
-	if ok {
-		return string(st)
-	}
-	text := inert(raw)
-	if raw != "" && !r.unknown[raw] {
-		r.unknown[raw] = true
-		r.notify("warning", "marketplace-gate", fmt.Sprintf("Unknown status %q for %s: still waiting", text, inert(whose)))
-	}
-	if text == "" {
-		return "(no status)"
-	}
-	return text
-}
-
-// fresh appends m to ns unless it was shown before (by step and text).
-// force raises its level (a blocked step's messages are errors).
-func (r *Reporter) fresh(ns []news, title, stepID string, m cpp.Message, force string, rank int) []news {
-	lvl := level(m.Level)
-	if force != "" {
-		lvl = force
-	}
-	text := inert(m.HTML)
-	if text == "" {
-		return ns
-	}
-	key := stepID + "\x00" + text
-	if r.seen[key] {
-		return ns
-	}
-	r.seen[key] = true
-	return append(ns, news{lvl: lvl, title: title, text: text, rank: rank})
-}
-
 // notify shows one message: as an ::error/::warning/::notice annotation
 // titled with title when the runner is there, the level reaches the annotate
 // input and the runner's per-kind cap is not reached; as a plain line
 // otherwise. Every message is in the log either way. One slot per kind is
 // kept for the verdict (see Finish), so it always shows.
 func (r *Reporter) notify(lvl, title, text string) {
-	r.emit(lvl, title, text, maxAnnotationsPerLevel-1)
+	r.emit(lvl, title, text, maxAnnotationsPerLevel-max(1, r.verdicts))
 }
 
 func (r *Reporter) emit(lvl, title, text string, limit int) {
@@ -295,16 +210,4 @@ func (r *Reporter) annotates(lvl string) bool {
 		return r.annotate >= config.AnnotateWarning
 	}
 	return r.annotate >= config.AnnotateInformation
-}
-
-// Retrying reports a transient failure once per distinct error; repeats go
-// to the debug log only, so a flapping API does not flood the log.
-func (r *Reporter) Retrying(err error, wait time.Duration) {
-	msg := inert(err.Error())
-	r.retried[msg]++
-	if r.retried[msg] > 1 {
-		r.debugf("again (%d times): %s; retrying in %s", r.retried[msg], msg, wait.Round(time.Millisecond))
-		return
-	}
-	r.line(fmt.Sprintf("Retrying in %s: %s", wait.Round(time.Millisecond), msg))
 }

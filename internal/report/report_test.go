@@ -166,8 +166,8 @@ func TestNoCommandInjection(t *testing.T) {
 	if err != nil {
 		t.Fatalf("outputs unreadable: %v", err)
 	}
-	if len(outs) != 10 {
-		t.Errorf("outputs = %d; want 10 (no output was forged)", len(outs))
+	if len(outs) != 11 {
+		t.Errorf("outputs = %d; want 11 (no output was forged)", len(outs))
 	}
 	summary, _ := os.ReadFile(r.summary)
 	for _, bad := range []string{"<script", "<img", "](javascript", "\n::"} {

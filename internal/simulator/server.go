@@ -45,9 +45,7 @@ type Request struct {
 // Server is the simulated API. Its zero value is not usable; call New.
 type Server struct {
 	mu        sync.Mutex
-	scenario  Scenario
-	frame     int
-	canceled  bool
+	plays     map[string]*play     // the operation played for each offer that has one
 	tokens    map[string]time.Time // issued token → expiry
 	idTokens  map[string]idToken   // issued OIDC ID token → its claims
 	idTTL     time.Duration
@@ -74,7 +72,34 @@ func WithIDTokenTTL(d time.Duration) Option { return func(s *Server) { s.idTTL =
 func WithObjectBody() Option { return func(s *Server) { s.arrayWrap = false } }
 
 // WithOffers sets the publisher's offers (the first one has the operation).
-func WithOffers(ids ...string) Option { return func(s *Server) { s.offers = ids } }
+func WithOffers(ids ...string) Option {
+	return func(s *Server) {
+		if p := s.plays[Offer]; p != nil && len(ids) > 0 {
+			delete(s.plays, Offer)
+			s.plays[ids[0]] = p
+		}
+		s.offers = ids
+	}
+}
+
+// WithOperation adds offer, if the publisher lacks it, with operation id
+// playing sc: a gate can then watch several offers at once.
+func WithOperation(offer, id string, sc Scenario) Option {
+	return func(s *Server) {
+		if !s.hasOffer(offer) {
+			s.offers = append(s.offers, offer)
+		}
+		s.plays[offer] = &play{id: id, scenario: sc}
+	}
+}
+
+// play is one offer's operation as it is played, a frame per GET.
+type play struct {
+	id       string
+	scenario Scenario
+	frame    int
+	canceled bool
+}
 
 // WithIntercept lets a test answer a request itself (fault injection): when
 // f returns true the simulator does nothing more with that request.
@@ -85,7 +110,7 @@ func WithIntercept(f func(w http.ResponseWriter, r *http.Request) bool) Option {
 // New returns a simulator playing sc, its operation already submitted.
 func New(sc Scenario, opts ...Option) *Server {
 	s := &Server{
-		scenario:  sc,
+		plays:     map[string]*play{Offer: {id: OperationID, scenario: sc}},
 		tokens:    map[string]time.Time{},
 		idTokens:  map[string]idToken{},
 		idTTL:     5 * time.Minute,
@@ -123,7 +148,11 @@ func (s *Server) RevokeTokens() {
 func (s *Server) Polls() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.frame
+	n := 0
+	for _, p := range s.plays {
+		n += p.frame
+	}
+	return n
 }
 
 // ServeHTTP routes a request.
@@ -331,13 +360,17 @@ func (s *Server) listOffers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listSubmissions(w http.ResponseWriter, r *http.Request) {
-	if r.PathValue("o") != s.offers[0] {
+	s.mu.Lock()
+	p := s.plays[r.PathValue("o")]
+	var op wireOperation
+	if p != nil {
+		op = p.current()
+	}
+	s.mu.Unlock()
+	if p == nil {
 		writeJSON(w, http.StatusOK, []any{})
 		return
 	}
-	s.mu.Lock()
-	op := s.current()
-	s.mu.Unlock()
 	// The list spells states in lower case; sign-off still counts as running.
 	state := strings.ToLower(op.Status)
 	if state == "waitingforpublisherreview" {
@@ -351,7 +384,7 @@ func (s *Server) listSubmissions(w http.ResponseWriter, r *http.Request) {
 			"changedTime": "2026-10-02T21:46:01.179948Z",
 		},
 		{
-			"id": OperationID, "offerId": r.PathValue("o"), "offerVersion": 1,
+			"id": p.id, "offerId": r.PathValue("o"), "offerVersion": 1,
 			"offerTypeId": "microsoft-azure-virtualmachines", "publisherId": Publisher, "submissionType": "publish",
 			"submissionState": state, "publishingVersion": 2, "slot": "staging", "version": 636576975611768314,
 			"definition":  map[string]any{"metadata": map[string]string{"emails": "jdoe@contoso.com"}},
@@ -362,13 +395,15 @@ func (s *Server) listSubmissions(w http.ResponseWriter, r *http.Request) {
 
 // operation plays the next frame of the scenario.
 func (s *Server) operation(w http.ResponseWriter, r *http.Request) {
-	if r.PathValue("id") != OperationID || r.PathValue("o") != s.offers[0] {
+	s.mu.Lock()
+	p := s.plays[r.PathValue("o")]
+	if p == nil || r.PathValue("id") != p.id {
+		s.mu.Unlock()
 		apiError(w, http.StatusNotFound, "NotFound", "The operation was not found.")
 		return
 	}
-	s.mu.Lock()
-	op := s.current()
-	s.frame++
+	op := p.current()
+	p.frame++
 	wrap := s.arrayWrap
 	s.mu.Unlock()
 	if wrap {
@@ -378,30 +413,40 @@ func (s *Server) operation(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, op)
 }
 
-// current is the frame to show now; s.mu must be held.
-func (s *Server) current() wireOperation {
-	frames := s.scenario.Frames
-	op := frames[min(s.frame, len(frames)-1)]
-	if s.canceled {
+// current is the frame to show now; the server's mu must be held.
+func (p *play) current() wireOperation {
+	frames := p.scenario.Frames
+	op := frames[min(p.frame, len(frames)-1)]
+	if p.canceled {
 		op.Status = "canceled"
 		op.CancellationRequestState = "cancelled"
 	}
 	return op
 }
 
+// publish restarts the offer's operation from its first frame.
 func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	s.frame, s.canceled = 0, false
-	s.mu.Unlock()
-	w.Header().Set("Location", fmt.Sprintf("/api/publishers/%s/offers/%s/operations/%s?api-version=%s", Publisher, r.PathValue("o"), OperationID, APIVersion))
-	w.WriteHeader(http.StatusAccepted)
+	s.answerOperation(w, r, func(p *play) { p.frame, p.canceled = 0, false })
 }
 
 func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
+	s.answerOperation(w, r, func(p *play) { p.canceled = true })
+}
+
+// answerOperation changes the offer's operation and answers 202 with its
+// Location; an offer with none gets the default scenario's.
+func (s *Server) answerOperation(w http.ResponseWriter, r *http.Request, change func(*play)) {
 	s.mu.Lock()
-	s.canceled = true
+	p := s.plays[r.PathValue("o")]
+	if p == nil {
+		sc, _ := Lookup("publish")
+		p = &play{id: OperationID, scenario: sc}
+		s.plays[r.PathValue("o")] = p
+	}
+	change(p)
+	id := p.id
 	s.mu.Unlock()
-	w.Header().Set("Location", fmt.Sprintf("/api/publishers/%s/offers/%s/operations/%s?api-version=%s", Publisher, r.PathValue("o"), OperationID, APIVersion))
+	w.Header().Set("Location", fmt.Sprintf("/api/publishers/%s/offers/%s/operations/%s?api-version=%s", Publisher, r.PathValue("o"), id, APIVersion))
 	w.WriteHeader(http.StatusAccepted)
 }
 

@@ -1,0 +1,169 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
+)
+
+// Subject reports on one offer's operation while it is polled: what changed
+// since its last snapshot, and its transient failures. A gate watching
+// several offers has one per offer, named after it, each used from its own
+// goroutine; their lines and annotations say which offer they are about.
+type Subject struct {
+	r        *Reporter
+	name     string            // the offer; "" in a one-offer gate
+	seen     map[string]bool   // messages already shown, by step and text
+	steps    map[string]string // last status line shown per step
+	opStatus string
+	unknown  map[string]bool // unknown statuses already warned about
+	retried  map[string]int  // transient errors already reported, with counts
+}
+
+// Subject returns a new subject named name (an offer id).
+func (r *Reporter) Subject(name string) *Subject {
+	if name != "" {
+		r.mu.Lock()
+		r.verdicts++
+		r.mu.Unlock()
+	}
+	return &Subject{r: r, name: name, seen: map[string]bool{}, steps: map[string]string{}, unknown: map[string]bool{}, retried: map[string]int{}}
+}
+
+// Logf prints one plain line of the gate's own about this subject; args are made inert.
+func (s *Subject) Logf(format string, args ...any) {
+	s.r.mu.Lock()
+	defer s.r.mu.Unlock()
+	s.logf(format, args...)
+}
+
+func (s *Subject) logf(format string, args ...any) {
+	for i, a := range args {
+		if str, ok := a.(string); ok {
+			args[i] = inert(str)
+		}
+	}
+	s.line(fmt.Sprintf(format, args...))
+}
+
+// line prints a line, prefixed with the offer when there are several.
+func (s *Subject) line(text string) {
+	if s.name != "" {
+		text = "[" + s.name + "] " + text
+	}
+	s.r.line(text)
+}
+
+// title names an annotation: the step, and the offer when there are several.
+func (s *Subject) title(t string) string {
+	if s.name == "" {
+		return t
+	}
+	return s.name + " · " + t
+}
+
+// Snapshot logs what changed since the last snapshot: the operation's status,
+// each step's status and progress, and every message not shown before. New
+// messages come after the status lines, most important first, so that the
+// runner's annotation cap keeps what the user must act on.
+func (s *Subject) Snapshot(op *cpp.Operation, poll int) {
+	s.r.mu.Lock()
+	defer s.r.mu.Unlock()
+	s.r.debugf("poll %d: operation %s", poll, op.Status)
+	// Compare rendered (normalised) states: "Running" after "running" is no change.
+	if st := s.status(op.Status, "the operation"); st != s.opStatus {
+		s.opStatus = st
+		s.logf("Operation is %s", st)
+	}
+	var news []news
+	for _, m := range op.Messages {
+		news = s.fresh(news, "Operation", "", m, "", 1)
+	}
+	for i := range op.Steps {
+		step := &op.Steps[i]
+		state, _ := step.State()
+		line := fmt.Sprintf("%s: %s, %d%%", inert(step.Title()), s.status(step.Status, "step "+step.Title()), step.ProgressPercentage)
+		if step.EstimatedTimeFrame != "" {
+			line += ", estimated " + inert(step.EstimatedTimeFrame)
+		}
+		prev, shown := s.steps[step.ID]
+		if prev != line {
+			s.steps[step.ID] = line
+			// A step first seen not started is no news; its start will be.
+			if shown || state != cpp.StateNotStarted || step.ProgressPercentage != 0 {
+				s.line(line)
+			}
+		}
+		force, rank := "", 1
+		switch state {
+		case cpp.StateBlocked:
+			force, rank = "error", 0 // a blocked step's messages are what the user must fix
+		case cpp.StateFailed:
+			rank = 0
+		}
+		for _, m := range step.Messages {
+			news = s.fresh(news, step.Title(), step.ID, m, force, rank)
+		}
+	}
+	sort.SliceStable(news, func(i, j int) bool {
+		if a, b := levelRank(news[i].lvl), levelRank(news[j].lvl); a != b {
+			return a < b
+		}
+		return news[i].rank < news[j].rank
+	})
+	for _, n := range news {
+		s.r.notify(n.lvl, s.title(n.title), n.text)
+	}
+}
+
+// status renders a status, warning once about one this tool does not know.
+func (s *Subject) status(raw, whose string) string {
+	st, ok := cpp.ParseState(raw)
+	if ok {
+		return string(st)
+	}
+	text := inert(raw)
+	if raw != "" && !s.unknown[raw] {
+		s.unknown[raw] = true
+		s.r.notify("warning", s.title("marketplace-gate"), fmt.Sprintf("Unknown status %q for %s: still waiting", text, inert(whose)))
+	}
+	if text == "" {
+		return "(no status)"
+	}
+	return text
+}
+
+// fresh appends m to ns unless it was shown before (by step and text).
+// force raises its level (a blocked step's messages are errors).
+func (s *Subject) fresh(ns []news, title, stepID string, m cpp.Message, force string, rank int) []news {
+	lvl := level(m.Level)
+	if force != "" {
+		lvl = force
+	}
+	text := inert(m.HTML)
+	if text == "" {
+		return ns
+	}
+	key := stepID + "\x00" + text
+	if s.seen[key] {
+		return ns
+	}
+	s.seen[key] = true
+	return append(ns, news{lvl: lvl, title: title, text: text, rank: rank})
+}
+
+// Retrying reports a transient failure once per distinct error; repeats go
+// to the debug log only, so a flapping API does not flood the log.
+func (s *Subject) Retrying(err error, wait time.Duration) {
+	s.r.mu.Lock()
+	defer s.r.mu.Unlock()
+	msg := inert(err.Error())
+	s.retried[msg]++
+	if s.retried[msg] > 1 {
+		s.r.debugf("again (%d times): %s; retrying in %s", s.retried[msg], msg, wait.Round(time.Millisecond))
+		return
+	}
+	s.line(fmt.Sprintf("Retrying in %s: %s", wait.Round(time.Millisecond), msg))
+}
