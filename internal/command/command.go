@@ -178,6 +178,10 @@ Usage:
 
 Inputs (environment variable INPUT_<NAME>, e.g. INPUT_PUBLISHER-ID or INPUT_PUBLISHER_ID):
 `)
+	width := 0
+	for _, in := range config.Inputs() {
+		width = max(width, len(in.Name))
+	}
 	for _, in := range config.Inputs() {
 		def := in.Default
 		switch {
@@ -186,7 +190,7 @@ Inputs (environment variable INPUT_<NAME>, e.g. INPUT_PUBLISHER-ID or INPUT_PUBL
 		case def == "":
 			def = "-"
 		}
-		fmt.Fprintf(w, "  %-17s %-34s %s\n", in.Name, def, in.Description)
+		fmt.Fprintf(w, "  %-*s  %-34s %s\n", width, in.Name, def, in.Description)
 	}
-	fmt.Fprintf(w, "\nExit code 0 for %s and %s, 1 for everything else.\n", verdict.Completed, verdict.AwaitingSignoff)
+	fmt.Fprintf(w, "\nExit code 0 for %s, %s and (wait: false) %s; 1 for everything else.\n", verdict.Completed, verdict.AwaitingSignoff, verdict.Running)
 }
