@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/auth"
 	"github.com/marketplace-gate/marketplace-gate/internal/config"
@@ -104,53 +103,6 @@ func Gate(ctx context.Context, env Env) int {
 
 // maxRequests bounds the API requests in flight across all watched offers.
 const maxRequests = 4
-
-// run polls the watch's operation to a verdict and, when the job was
-// cancelled and cancel-on-interrupt asks for it, cancels the operation.
-func (w *watch) run(ctx context.Context, cfg config.Config, clock poll.Clock) verdict.Verdict {
-	if w.opID != "" {
-		w.log.Logf("Watching operation %s of offer %s (publisher %s)", w.opID, w.offer, w.publisher)
-	} else {
-		w.log.Logf("Looking up the operation of offer %s (publisher %s)", w.offer, w.publisher)
-	}
-	p := poll.Poller{
-		Fetch:           w.fetch,
-		Clock:           clock,
-		Timeout:         cfg.Timeout,
-		InitialInterval: cfg.InitialInterval,
-		MaxInterval:     cfg.MaxInterval,
-		StopAtSignoff:   cfg.StopAtSignoff,
-		Once:            !cfg.Wait,
-		Observer:        w.log,
-	}
-	v := p.Run(ctx)
-	v.OperationID, v.OfferID = w.opID, w.offer
-	if v.Status == verdict.Interrupted && cfg.CancelOnInterrupt {
-		v.Err = w.cancel(v.Err)
-	}
-	return v
-}
-
-// cancelBudget bounds the cancel request: the runner allows a cancelled job a
-// few seconds, and the gate promises to exit within one.
-const cancelBudget = 700 * time.Millisecond
-
-// cancel asks the API to cancel the offer's operation after the job was
-// cancelled, and says in the verdict whether that worked. The job's context
-// has ended, so the request gets its own short one.
-func (w *watch) cancel(interrupted error) error {
-	ctx, cancel := context.WithTimeout(context.Background(), cancelBudget)
-	defer cancel()
-	loc, err := w.client.Cancel(ctx, w.publisher, w.offer)
-	if err != nil {
-		return fmt.Errorf("%w; cancel-on-interrupt: asking the API to cancel the operation failed, cancel it in Partner Center: %v", interrupted, err)
-	}
-	msg := "cancel-on-interrupt: the API accepted the request to cancel the operation of offer " + w.offer
-	if loc != "" {
-		msg += " (cancellation tracked at " + loc + ")"
-	}
-	return fmt.Errorf("%w; %s", interrupted, msg)
-}
 
 // finish renders the verdicts and picks the exit code: 1 if any offer did
 // not pass. Failing to write an output fails the step: a later step would

@@ -11,13 +11,16 @@ import (
 
 	"github.com/marketplace-gate/marketplace-gate/internal/config"
 	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
+	"github.com/marketplace-gate/marketplace-gate/internal/poll"
 	"github.com/marketplace-gate/marketplace-gate/internal/report"
 	"github.com/marketplace-gate/marketplace-gate/internal/suggest"
+	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
 )
 
-// watch fetches the operation for the poller: it discovers the operation id
-// on first use when none was given, and turns a 404 into an error that says
-// which id is wrong.
+// watch follows one offer's operation to a verdict: it fetches the operation
+// for the poller, discovering its id on first use when none was given, turns
+// a 404 into an error that says which id is wrong, and cancels the operation
+// after an interrupt when asked to.
 type watch struct {
 	client           *cpp.Client
 	log              *report.Subject
@@ -25,6 +28,53 @@ type watch struct {
 	opID             string
 	seen             bool
 	inFlight         chan struct{} // shared by every watch: bounds requests in flight
+}
+
+// run polls the watch's operation to a verdict and, when the job was
+// cancelled and cancel-on-interrupt asks for it, cancels the operation.
+func (w *watch) run(ctx context.Context, cfg config.Config, clock poll.Clock) verdict.Verdict {
+	if w.opID != "" {
+		w.log.Logf("Watching operation %s of offer %s (publisher %s)", w.opID, w.offer, w.publisher)
+	} else {
+		w.log.Logf("Looking up the operation of offer %s (publisher %s)", w.offer, w.publisher)
+	}
+	p := poll.Poller{
+		Fetch:           w.fetch,
+		Clock:           clock,
+		Timeout:         cfg.Timeout,
+		InitialInterval: cfg.InitialInterval,
+		MaxInterval:     cfg.MaxInterval,
+		StopAtSignoff:   cfg.StopAtSignoff,
+		Once:            !cfg.Wait,
+		Observer:        w.log,
+	}
+	v := p.Run(ctx)
+	v.OperationID, v.OfferID = w.opID, w.offer
+	if v.Status == verdict.Interrupted && cfg.CancelOnInterrupt {
+		v.Err = w.cancel(v.Err)
+	}
+	return v
+}
+
+// cancelBudget bounds the cancel request: the runner allows a cancelled job a
+// few seconds, and the gate promises to exit within one.
+const cancelBudget = 700 * time.Millisecond
+
+// cancel asks the API to cancel the offer's operation after the job was
+// cancelled, and says in the verdict whether that worked. The job's context
+// has ended, so the request gets its own short one.
+func (w *watch) cancel(interrupted error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), cancelBudget)
+	defer cancel()
+	loc, err := w.client.Cancel(ctx, w.publisher, w.offer)
+	if err != nil {
+		return fmt.Errorf("%w; cancel-on-interrupt: asking the API to cancel the operation failed, cancel it in Partner Center: %v", interrupted, err)
+	}
+	msg := "cancel-on-interrupt: the API accepted the request to cancel the operation of offer " + w.offer
+	if loc != "" {
+		msg += " (cancellation tracked at " + loc + ")"
+	}
+	return fmt.Errorf("%w; %s", interrupted, msg)
 }
 
 func (w *watch) fetch(ctx context.Context) (cpp.Operation, error) {
