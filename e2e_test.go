@@ -162,16 +162,27 @@ func TestBinaryBlocked(t *testing.T) {
 	assertNoSecrets(t, r)
 }
 
+// TestBinaryBadInputMakesNoRequest: what the gate cannot work with is said
+// before any request, naming the input.
 func TestBinaryBadInputMakesNoRequest(t *testing.T) {
-	sim, url := startSim(t, "publish")
-	in := inputsFor(url)
-	in["operation-id"] = "not-a-guid"
-	r := runAction(t, in, false)
-	if r.code != 1 || r.outputs["status"] != "error" || !strings.Contains(r.stdout, "operation-id is neither a GUID nor an operation URL") {
-		t.Fatalf("exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
-	}
-	if n := len(sim.Requests()); n != 0 {
-		t.Fatalf("%d requests for a bad input", n)
+	for _, tc := range []struct {
+		name, input, value, says string
+	}{
+		{"operation-id", "operation-id", "not-a-guid", "operation-id is neither a GUID nor an operation URL"},
+		{"no secret and no OIDC permission", "client-secret", "", "permissions: id-token: write"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, url := startSim(t, "publish")
+			in := inputsFor(url)
+			in[tc.input] = tc.value
+			r := runAction(t, in, false)
+			if r.code != 1 || r.outputs["status"] != "error" || !strings.Contains(r.stdout, tc.says) {
+				t.Fatalf("exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
+			}
+			if n := len(sim.Requests()); n != 0 {
+				t.Fatalf("%d requests for a bad input", n)
+			}
+		})
 	}
 }
 
@@ -232,33 +243,12 @@ func TestBinaryOIDC(t *testing.T) {
 	if r.code != 0 || r.outputs["status"] != "awaiting-signoff" || !strings.Contains(r.stdout, "with the job's OIDC token") {
 		t.Fatalf("exit %d outputs %v\n%s\n%s", r.code, r.outputs, r.stdout, r.stderr)
 	}
-	ids, aad := 0, 0
-	for _, req := range sim.Requests() {
-		switch {
-		case strings.HasPrefix(req.Path, "/oidc/"):
-			ids++
-		case strings.HasSuffix(req.Path, "/oauth2/token"):
-			aad++
-		}
-	}
+	ids, aad := sim.Count("GET", "/oidc/"), sim.Count("POST", "/oauth2/token")
 	if ids < 2 || ids != aad {
 		t.Errorf("%d ID token requests for %d sign-ins; want a fresh ID token for each", ids, aad)
 	}
 	assertNoSecrets(t, r)
 	assertNoLeak(t, r, "sim-idtoken-", simulator.IDTokenRequestToken)
-}
-
-func TestBinaryOIDCWithoutPermission(t *testing.T) {
-	sim, url := startSim(t, "publish")
-	in := inputsFor(url)
-	delete(in, "client-secret")
-	r := runAction(t, in, false)
-	if r.code != 1 || r.outputs["status"] != "error" || !strings.Contains(r.stdout, "permissions: id-token: write") {
-		t.Fatalf("exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
-	}
-	if n := len(sim.Requests()); n != 0 {
-		t.Errorf("%d requests without a way to sign in", n)
-	}
 }
 
 // TestBinaryManyOffers watches three offers in one gate: one token for all,
@@ -304,13 +294,7 @@ func TestBinaryManyOffers(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", part, r.summary)
 		}
 	}
-	tokens := 0
-	for _, req := range sim.Requests() {
-		if strings.HasSuffix(req.Path, "/oauth2/token") {
-			tokens++
-		}
-	}
-	if tokens != 1 {
+	if tokens := sim.Count("POST", "/oauth2/token"); tokens != 1 {
 		t.Errorf("%d token requests; want one token for every offer", tokens)
 	}
 	assertNoSecrets(t, r)

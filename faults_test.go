@@ -83,15 +83,7 @@ func (f *faultRun) opRequests() []simulator.Request {
 	return out
 }
 
-func (f *faultRun) count(method, pathPart string) int {
-	n := 0
-	for _, r := range f.sim.Requests() {
-		if r.Method == method && strings.Contains(r.Path, pathPart) {
-			n++
-		}
-	}
-	return n
-}
+func (f *faultRun) count(method, pathPart string) int { return f.sim.Count(method, pathPart) }
 
 // gapAfterFirst is the time between the first two operation requests.
 func (f *faultRun) gapAfterFirst(t *testing.T) time.Duration {

@@ -26,36 +26,30 @@ const Resource = "https://cloudpartner.azure.com"
 const earlyExpiry = 5 * time.Minute
 
 // Source hands out tokens, renewing them before they expire, and fetches a
-// new one on demand after the API answered 401.
+// new one on demand after the API answered 401. Each fetch is bounded by the
+// context of the Token call that needs it.
 type Source struct {
 	mu      sync.Mutex
-	fetch   *fetcher           // nil for a static token
-	base    oauth2.TokenSource // fetches on every call
-	reuse   oauth2.TokenSource // caches base's token until near expiry
-	onToken func(string)
-	last    string
+	fetch   func(context.Context) (*oauth2.Token, error) // nil for a static token
+	cached  *oauth2.Token
+	onToken func(string) // sees every secret fetched, before it is used (to mask it)
 }
 
 // Static returns a Source for a token given as is.
 func Static(token string) *Source {
-	return newSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token}), nil)
+	return &Source{cached: &oauth2.Token{AccessToken: token}}
 }
 
 // ClientCredentials returns a Source that signs in as an Azure AD app at
-// {authority}/{tenant}/oauth2/token with resource=Resource. onToken sees every
-// newly fetched token before it is used (to mask it). Each fetch is bounded by
-// the context given to Token; hc is the HTTP client for the token endpoint.
+// {authority}/{tenant}/oauth2/token with resource=Resource; hc is the HTTP
+// client for the token endpoint.
 func ClientCredentials(authority *url.URL, tenant, clientID, secret string, hc *http.Client, onToken func(string)) *Source {
-	cfg := &clientcredentials.Config{
-		ClientID:       clientID,
-		ClientSecret:   secret,
-		TokenURL:       TokenURL(authority, tenant),
-		EndpointParams: url.Values{"resource": {Resource}},
-		// In the body, as AAD documents; auto-detection would send a failing
-		// request first on every bad secret.
-		AuthStyle: oauth2.AuthStyleInParams,
+	cfg := appConfig(authority, tenant, clientID, url.Values{"resource": {Resource}})
+	cfg.ClientSecret = secret
+	return &Source{
+		fetch:   func(ctx context.Context) (*oauth2.Token, error) { return cfg.Token(withClient(ctx, hc)) },
+		onToken: onToken,
 	}
-	return newSource(&fetcher{cfg: cfg, hc: hc}, onToken)
 }
 
 // Federated returns a Source that signs in as an Azure AD app with the job's
@@ -63,13 +57,43 @@ func ClientCredentials(authority *url.URL, tenant, clientID, secret string, hc *
 // client secret. Every token fetch, renewals included, asks idToken for a
 // fresh ID token, since those live minutes; onToken masks both.
 func Federated(authority *url.URL, tenant, clientID string, idToken func(context.Context) (string, error), hc *http.Client, onToken func(string)) *Source {
-	cfg := &clientcredentials.Config{
+	return &Source{
+		fetch: func(ctx context.Context) (*oauth2.Token, error) {
+			jwt, err := idToken(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if onToken != nil {
+				onToken(jwt)
+			}
+			cfg := appConfig(authority, tenant, clientID, url.Values{
+				"resource":              {Resource},
+				"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+				"client_assertion":      {jwt},
+			})
+			return cfg.Token(withClient(ctx, hc))
+		},
+		onToken: onToken,
+	}
+}
+
+// appConfig is the client-credentials grant for the app at the v1 endpoint.
+// Credentials go in the body, as AAD documents; auto-detection would send a
+// failing request first on every bad secret.
+func appConfig(authority *url.URL, tenant, clientID string, params url.Values) *clientcredentials.Config {
+	return &clientcredentials.Config{
 		ClientID:       clientID,
 		TokenURL:       TokenURL(authority, tenant),
-		EndpointParams: url.Values{"resource": {Resource}},
+		EndpointParams: params,
 		AuthStyle:      oauth2.AuthStyleInParams,
 	}
-	return newSource(&fetcher{cfg: cfg, hc: hc, assertion: idToken, onAssertion: onToken}, onToken)
+}
+
+func withClient(ctx context.Context, hc *http.Client) context.Context {
+	if hc == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, oauth2.HTTPClient, hc)
 }
 
 // TokenURL is the v1 token endpoint of tenant at authority.
@@ -77,84 +101,36 @@ func TokenURL(authority *url.URL, tenant string) string {
 	return strings.TrimSuffix(authority.String(), "/") + "/" + url.PathEscape(tenant) + "/oauth2/token"
 }
 
-func newSource(base oauth2.TokenSource, onToken func(string)) *Source {
-	s := &Source{base: base, onToken: onToken}
-	s.fetch, _ = base.(*fetcher)
-	s.reuse = oauth2.ReuseTokenSourceWithExpiry(nil, base, earlyExpiry)
-	return s
-}
-
-// Token returns a valid token, fetching one if needed.
+// Token returns a valid token, fetching one if there is none or the cached
+// one is within earlyExpiry of its end.
 func (s *Source) Token(ctx context.Context) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.fetch != nil {
-		// oauth2.TokenSource takes no context; the fetcher reads this one,
-		// under s.mu, so a fetch ends with the request (or cancel) it serves.
-		s.fetch.ctx = ctx
-		defer func() { s.fetch.ctx = nil }()
+	if s.cached != nil && (s.fetch == nil || s.cached.Expiry.IsZero() || time.Until(s.cached.Expiry) > earlyExpiry) {
+		return s.cached.AccessToken, nil
 	}
-	t, err := s.reuse.Token()
+	t, err := s.fetch(ctx)
 	if err != nil {
 		return "", classify(err)
 	}
-	if t.AccessToken != s.last {
-		s.last = t.AccessToken
-		if s.onToken != nil {
-			s.onToken(t.AccessToken)
-		}
+	if s.onToken != nil {
+		s.onToken(t.AccessToken)
 	}
+	s.cached = t
 	return t.AccessToken, nil
 }
 
-// Refresh forgets the cached token; the next Token call fetches a new one.
+// Refresh forgets a fetched token; the next Token call fetches a new one. A
+// static token stays: there is no other to get.
 func (s *Source) Refresh() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.reuse = oauth2.ReuseTokenSourceWithExpiry(nil, s.base, earlyExpiry)
-}
-
-// fetcher adapts clientcredentials.Config.Token, which fetches every time, to
-// oauth2.TokenSource, so that the reuse source above owns caching. ctx is
-// set by Source.Token for the length of one call. With assertion set, each
-// fetch sends a fresh client assertion instead of a secret.
-type fetcher struct {
-	ctx         context.Context
-	cfg         *clientcredentials.Config
-	hc          *http.Client
-	assertion   func(context.Context) (string, error)
-	onAssertion func(string)
-}
-
-func (f *fetcher) Token() (*oauth2.Token, error) {
-	ctx := f.ctx
-	if ctx == nil {
-		ctx = context.Background()
+	if s.fetch != nil {
+		s.cached = nil
 	}
-	cfg := f.cfg
-	if f.assertion != nil {
-		jwt, err := f.assertion(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if f.onAssertion != nil {
-			f.onAssertion(jwt)
-		}
-		c := *f.cfg
-		c.EndpointParams = url.Values{
-			"resource":              {Resource},
-			"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
-			"client_assertion":      {jwt},
-		}
-		cfg = &c
-	}
-	if f.hc != nil {
-		ctx = context.WithValue(ctx, oauth2.HTTPClient, f.hc)
-	}
-	return cfg.Token(ctx)
 }
 
 // Error is a failure to get a token, with what to check.

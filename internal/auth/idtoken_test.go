@@ -24,16 +24,6 @@ func federated(t *testing.T, requestToken, audience string, seen *[]string, opts
 	return Federated(u, simulator.Tenant, simulator.ClientID, idToken, nil, func(s string) { *seen = append(*seen, s) }), sim
 }
 
-func count(sim *simulator.Server, path string) int {
-	n := 0
-	for _, r := range sim.Requests() {
-		if strings.HasPrefix(r.Path, path) {
-			n++
-		}
-	}
-	return n
-}
-
 // TestFederatedFetchesAFreshIDTokenEachTime: ID tokens live minutes, so every
 // renewal during a long wait must present a new one; both kinds are masked.
 func TestFederatedFetchesAFreshIDTokenEachTime(t *testing.T) {
@@ -47,7 +37,7 @@ func TestFederatedFetchesAFreshIDTokenEachTime(t *testing.T) {
 	if err != nil || a == b {
 		t.Fatalf("tokens %q %q (%v); want two", a, b, err)
 	}
-	if ids, aad := count(sim, "/oidc/idtoken"), count(sim, "/"+simulator.Tenant+"/oauth2/token"); ids != 2 || aad != 2 {
+	if ids, aad := sim.Count("GET", "/oidc/idtoken"), sim.Count("POST", "/oauth2/token"); ids != 2 || aad != 2 {
 		t.Errorf("%d ID token and %d Azure AD requests; want 2 of each", ids, aad)
 	}
 	idTokens := 0

@@ -158,24 +158,21 @@ func primary(views []view) view {
 func (r *Reporter) outputs(views []view) [][2]string {
 	results := map[string]Result{}
 	for _, v := range views {
-		results[v.OfferID] = Result{
-			Status: v.Status, OperationID: v.OperationID, BlockedStep: inert(v.BlockedStep), FailedStep: inert(v.FailedStep),
-			PreviewLinks: v.preview, LiveLinks: v.live, Polls: v.Polls, ElapsedSeconds: seconds(v.Elapsed), Message: v.headline,
-		}
+		results[v.OfferID] = v.result()
 	}
 	w := primary(views)
-	steps := boundSteps(w.steps, stepsBudget)
+	p := w.result()
 	out := [][2]string{
-		{"status", string(w.Status)},
-		{"operation-id", w.OperationID},
+		{"status", string(p.Status)},
+		{"operation-id", p.OperationID},
 		{"offer-id", w.OfferID},
-		{"blocked-step", inert(w.BlockedStep)},
-		{"failed-step", inert(w.FailedStep)},
-		{"steps", steps},
-		{"preview-links", jsonText(w.preview)},
-		{"live-links", jsonText(w.live)},
-		{"polls", strconv.Itoa(w.Polls)},
-		{"elapsed-seconds", strconv.Itoa(seconds(w.Elapsed))},
+		{"blocked-step", p.BlockedStep},
+		{"failed-step", p.FailedStep},
+		{"steps", boundSteps(w.steps, stepsBudget)},
+		{"preview-links", jsonText(p.PreviewLinks)},
+		{"live-links", jsonText(p.LiveLinks)},
+		{"polls", strconv.Itoa(p.Polls)},
+		{"elapsed-seconds", strconv.Itoa(p.ElapsedSeconds)},
 		{"results", jsonText(results)},
 	}
 	for i := range out {
@@ -184,7 +181,14 @@ func (r *Reporter) outputs(views []view) [][2]string {
 	return out
 }
 
-func seconds(d time.Duration) int { return int(d.Round(time.Second) / time.Second) }
+// result is the view's entry in `results`, and the primary's single-valued outputs.
+func (w view) result() Result {
+	return Result{
+		Status: w.Status, OperationID: w.OperationID, BlockedStep: inert(w.BlockedStep), FailedStep: inert(w.FailedStep),
+		PreviewLinks: w.preview, LiveLinks: w.live, Polls: w.Polls, ElapsedSeconds: int(w.Elapsed.Round(time.Second) / time.Second),
+		Message: w.headline,
+	}
+}
 
 // boundSteps renders steps as JSON within budget bytes: messages per step are
 // cut to 50, then 10, 1 and none; if that is not enough, trailing steps go.

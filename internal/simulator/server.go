@@ -137,6 +137,17 @@ func (s *Server) Requests() []Request {
 	return append([]Request(nil), s.requests...)
 }
 
+// Count is how many requests of method had a path containing part.
+func (s *Server) Count(method, part string) int {
+	n := 0
+	for _, r := range s.Requests() {
+		if r.Method == method && strings.Contains(r.Path, part) {
+			n++
+		}
+	}
+	return n
+}
+
 // RevokeTokens invalidates every token issued so far (the API then answers 401).
 func (s *Server) RevokeTokens() {
 	s.mu.Lock()
