@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"net/http"
 	"sort"
 	"strings"
@@ -77,21 +78,21 @@ func (w *watch) cancel(interrupted error) error {
 	return fmt.Errorf("%w; %s", interrupted, msg)
 }
 
-func (w *watch) fetch(ctx context.Context) (cpp.Operation, error) {
+func (w *watch) fetch(ctx context.Context) (snapshot.Operation, error) {
 	select {
 	case w.inFlight <- struct{}{}:
 		defer func() { <-w.inFlight }()
 	case <-ctx.Done():
-		return cpp.Operation{}, ctx.Err()
+		return snapshot.Operation{}, ctx.Err()
 	}
 	if w.opID == "" {
 		subs, err := w.client.Submissions(ctx, w.publisher, w.offer)
 		if err != nil {
-			return cpp.Operation{}, w.explain(ctx, err)
+			return snapshot.Operation{}, w.explain(ctx, err)
 		}
 		sub, err := pick(subs)
 		if err != nil {
-			return cpp.Operation{}, fmt.Errorf("offer %s: %w", w.offer, err)
+			return snapshot.Operation{}, fmt.Errorf("offer %s: %w", w.offer, err)
 		}
 		w.opID = strings.ToLower(sub.ID)
 		w.log.Logf("Found operation %s (%s, %s, changed %s)", w.opID, sub.SubmissionType, sub.SubmissionState, sub.ChangedTime)
@@ -110,7 +111,7 @@ func pick(subs []cpp.Submission) (cpp.Submission, error) {
 		return cpp.Submission{}, errors.New("the API lists no operations: publish the offer first, or pass operation-id")
 	}
 	for _, s := range subs {
-		if st, _ := cpp.ParseState(s.SubmissionState); st == cpp.StateRunning && config.IsGUID(s.ID) {
+		if st, _ := snapshot.ParseState(s.SubmissionState); st == snapshot.StateRunning && config.IsGUID(s.ID) {
 			return s, nil
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"io"
 	"net/http"
 	"net/url"
@@ -64,7 +65,7 @@ func New(base *url.URL, apiVersion string, tokens Tokens, opts ...Option) *Clien
 }
 
 // Operation fetches one operation.
-func (c *Client) Operation(ctx context.Context, publisher, offer, id string) (Operation, error) {
+func (c *Client) Operation(ctx context.Context, publisher, offer, id string) (snapshot.Operation, error) {
 	return get(ctx, c, "GET operation", DecodeOperation, "publishers", publisher, "offers", offer, "operations", id)
 }
 

@@ -99,7 +99,8 @@ func serverDetail(body []byte) string {
 		if json.Unmarshal(v.Error, &inner) == nil && inner.Message != "" {
 			return clip(strings.TrimSpace(inner.Code + " " + inner.Message))
 		}
-		if s, ok := asString(v.Error); ok {
+		var s string
+		if json.Unmarshal(v.Error, &s) == nil {
 			return clip(s)
 		}
 		return ""

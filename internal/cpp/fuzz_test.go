@@ -1,6 +1,7 @@
 package cpp
 
 import (
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"os"
 	"testing"
 	"time"
@@ -20,8 +21,8 @@ func FuzzDecodeOperation(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, s := range append(op.Steps, Step{Status: op.Status}) {
-			if st, ok := s.State(); ok == (st == StateUnknown) {
+		for _, s := range append(op.Steps, snapshot.Step{Status: op.Status}) {
+			if st, ok := s.State(); ok == (st == snapshot.StateUnknown) {
 				t.Fatalf("status %q: state %q, known %v", s.Status, st, ok)
 			}
 			if s.ProgressPercentage < 0 || s.ProgressPercentage > 100 {
@@ -41,7 +42,7 @@ func FuzzDecodeSubmissions(f *testing.F) {
 		subs, err := DecodeSubmissions(body)
 		if err == nil {
 			for _, s := range subs {
-				if st, ok := ParseState(s.SubmissionState); ok == (st == StateUnknown) {
+				if st, ok := snapshot.ParseState(s.SubmissionState); ok == (st == snapshot.StateUnknown) {
 					t.Fatalf("state %q: %q, known %v", s.SubmissionState, st, ok)
 				}
 			}

@@ -1,6 +1,7 @@
 package cpp
 
 import (
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"net/http"
 	"os"
 	"testing"
@@ -20,13 +21,13 @@ func TestDecodeReferenceOperation(t *testing.T) {
 		t.Fatalf("status %q, %d steps; want running, 6", op.Status, len(op.Steps))
 	}
 	cert := op.Steps[1]
-	if st, ok := cert.State(); !ok || st != StateBlocked {
+	if st, ok := cert.State(); !ok || st != snapshot.StateBlocked {
 		t.Errorf("certification state = %v, %v; want blocked", st, ok)
 	}
 	if cert.Messages[0].Level != "error" || cert.Messages[0].HTML != "No virtual machine image was found for the plan contoso." {
 		t.Errorf("first certification message = %+v", cert.Messages[0])
 	}
-	if st, _ := op.Steps[0].State(); st != StateCompleted {
+	if st, _ := op.Steps[0].State(); st != snapshot.StateCompleted {
 		t.Errorf(`"complete" should read as completed, got %v`, st)
 	}
 	if op.Steps[0].ProgressPercentage != 100 || op.Steps[0].EstimatedTimeFrame != "< 15 min" {
@@ -73,7 +74,7 @@ func TestDecodeTolerance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := op.State(); st != StateCompleted {
+	if st, _ := op.State(); st != snapshot.StateCompleted {
 		t.Errorf("Succeeded = %v, want completed", st)
 	}
 	if len(op.Messages) != 1 || op.Messages[0].HTML != "plain string message" || op.Messages[0].Level != "information" {
@@ -85,31 +86,10 @@ func TestDecodeTolerance(t *testing.T) {
 	if len(op.PreviewLinks) != 2 || op.PreviewLinks[0] != "https://a.example/p" || op.PreviewLinks[1] != "https://b.example/q" {
 		t.Errorf("links = %q", op.PreviewLinks)
 	}
-	want := []Percent{42, 55, 0, 100}
+	want := []snapshot.Percent{42, 55, 0, 100}
 	for i, w := range want {
 		if op.Steps[i].ProgressPercentage != w {
 			t.Errorf("step %d progress = %d, want %d", i, op.Steps[i].ProgressPercentage, w)
-		}
-	}
-}
-
-func TestParseStateSpellings(t *testing.T) {
-	for in, want := range map[string]State{
-		"running": StateRunning, "Running": StateRunning, "RUNNING": StateRunning, "inProgress": StateRunning,
-		"not started": StateNotStarted, "notStarted": StateNotStarted, "NotStarted": StateNotStarted, "not_started": StateNotStarted,
-		"complete": StateCompleted, "completed": StateCompleted, "Succeeded": StateCompleted,
-		"failed": StateFailed, "Failed": StateFailed,
-		"canceled": StateCanceled, "cancelled": StateCanceled, "Canceled": StateCanceled,
-		"blocked":                   StateBlocked,
-		"waitingForPublisherReview": StateWaitingReview, "WaitingForPublisherReview": StateWaitingReview,
-	} {
-		if got, ok := ParseState(in); !ok || got != want {
-			t.Errorf("ParseState(%q) = %v, %v; want %v", in, got, ok, want)
-		}
-	}
-	for _, in := range []string{"", "exploded", "runn ing!"} {
-		if got, ok := ParseState(in); ok || got != StateUnknown {
-			t.Errorf("ParseState(%q) = %v, %v; want unknown", in, got, ok)
 		}
 	}
 }

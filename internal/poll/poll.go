@@ -6,14 +6,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"time"
 
-	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
 	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
 )
 
 // SignoffStep is the step at which a publish waits for the publisher to Go Live.
 const SignoffStep = "publisher-signoff"
+
+// DefaultRequestTimeout bounds one fetch when the Poller sets none; it
+// matches the API clients' own per-request bound.
+const DefaultRequestTimeout = 60 * time.Second
 
 // ErrTimeout is the context cause when the gate's timeout ends the wait.
 var ErrTimeout = errors.New("the gate's timeout was reached")
@@ -21,7 +25,7 @@ var ErrTimeout = errors.New("the gate's timeout was reached")
 // Observer hears what happens while polling; the reporter implements it.
 type Observer interface {
 	// Snapshot is called with every operation fetched.
-	Snapshot(op *cpp.Operation, poll int)
+	Snapshot(op *snapshot.Operation, poll int)
 	// Retrying is called when a poll failed in a way worth retrying.
 	Retrying(err error, wait time.Duration)
 }
@@ -29,12 +33,12 @@ type Observer interface {
 // Poller fetches an operation until it reaches a verdict.
 type Poller struct {
 	// Fetch gets the current operation.
-	Fetch           func(ctx context.Context) (cpp.Operation, error)
+	Fetch           func(ctx context.Context) (snapshot.Operation, error)
 	Clock           Clock
 	Timeout         time.Duration
 	InitialInterval time.Duration
 	MaxInterval     time.Duration
-	// RequestTimeout bounds one Fetch; 0 means cpp.DefaultRequestTimeout.
+	// RequestTimeout bounds one Fetch; 0 means DefaultRequestTimeout.
 	RequestTimeout time.Duration
 	StopAtSignoff  bool
 	// Once makes a single check: the first snapshot decides, and an
@@ -54,7 +58,7 @@ func (p *Poller) Run(ctx context.Context) verdict.Verdict {
 	}
 	reqTimeout := p.RequestTimeout
 	if reqTimeout <= 0 {
-		reqTimeout = cpp.DefaultRequestTimeout
+		reqTimeout = DefaultRequestTimeout
 	}
 	start := clock.Now()
 	deadline := start.Add(p.Timeout)
@@ -132,34 +136,34 @@ func (p *Poller) Run(ctx context.Context) verdict.Verdict {
 
 // Judge decides whether a snapshot is terminal and with what status. step is
 // the blocked or failed step's id, where there is one.
-func Judge(op *cpp.Operation, stopAtSignoff bool) (s verdict.Status, step string, done bool) {
+func Judge(op *snapshot.Operation, stopAtSignoff bool) (s verdict.Status, step string, done bool) {
 	for i := range op.Steps {
-		if st, _ := op.Steps[i].State(); st == cpp.StateBlocked {
+		if st, _ := op.Steps[i].State(); st == snapshot.StateBlocked {
 			return verdict.Blocked, op.Steps[i].ID, true
 		}
 	}
 	opState, _ := op.State()
 	failedStep := ""
 	for i := range op.Steps {
-		if st, _ := op.Steps[i].State(); st == cpp.StateFailed {
+		if st, _ := op.Steps[i].State(); st == snapshot.StateFailed {
 			failedStep = op.Steps[i].ID
 			break
 		}
 	}
 	switch {
-	case opState == cpp.StateFailed || failedStep != "":
+	case opState == snapshot.StateFailed || failedStep != "":
 		return verdict.Failed, failedStep, true
-	case opState == cpp.StateCanceled:
+	case opState == snapshot.StateCanceled:
 		return verdict.Canceled, "", true
-	case opState == cpp.StateCompleted:
+	case opState == snapshot.StateCompleted:
 		return verdict.Completed, "", true
 	}
 	if stopAtSignoff {
-		if opState == cpp.StateWaitingReview {
+		if opState == snapshot.StateWaitingReview {
 			return verdict.AwaitingSignoff, "", true
 		}
 		for i := range op.Steps {
-			if st, _ := op.Steps[i].State(); st == cpp.StateWaitingReview && op.Steps[i].ID == SignoffStep {
+			if st, _ := op.Steps[i].State(); st == snapshot.StateWaitingReview && op.Steps[i].ID == SignoffStep {
 				return verdict.AwaitingSignoff, "", true
 			}
 		}

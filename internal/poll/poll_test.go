@@ -3,24 +3,24 @@ package poll
 import (
 	"context"
 	"errors"
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
 	"github.com/marketplace-gate/marketplace-gate/internal/poll/polltest"
 	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
 )
 
-func op(status string, steps ...cpp.Step) cpp.Operation {
-	return cpp.Operation{Status: status, Steps: steps}
+func op(status string, steps ...snapshot.Step) snapshot.Operation {
+	return snapshot.Operation{Status: status, Steps: steps}
 }
-func step(id, status string) cpp.Step { return cpp.Step{ID: id, Status: status} }
+func step(id, status string) snapshot.Step { return snapshot.Step{ID: id, Status: status} }
 
 func TestJudge(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		op      cpp.Operation
+		op      snapshot.Operation
 		signoff bool
 		want    verdict.Status
 		step    string
@@ -70,11 +70,11 @@ type script struct {
 }
 
 type result struct {
-	op  cpp.Operation
+	op  snapshot.Operation
 	err error
 }
 
-func (s *script) fetch(ctx context.Context) (cpp.Operation, error) {
+func (s *script) fetch(ctx context.Context) (snapshot.Operation, error) {
 	r := s.results[min(s.n, len(s.results)-1)]
 	s.n++
 	return r.op, r.err
@@ -86,7 +86,7 @@ type recorder struct {
 	errs      []string
 }
 
-func (r *recorder) Snapshot(*cpp.Operation, int) { r.snapshots++ }
+func (r *recorder) Snapshot(*snapshot.Operation, int) { r.snapshots++ }
 func (r *recorder) Retrying(err error, wait time.Duration) {
 	r.retries = append(r.retries, wait)
 	r.errs = append(r.errs, err.Error())
@@ -196,10 +196,10 @@ func TestInterruptedWhileSleeping(t *testing.T) {
 func TestInterruptedDuringRequest(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Poller{
-		Fetch: func(c context.Context) (cpp.Operation, error) {
+		Fetch: func(c context.Context) (snapshot.Operation, error) {
 			cancel()
 			<-c.Done()
-			return cpp.Operation{}, c.Err()
+			return snapshot.Operation{}, c.Err()
 		},
 		Clock: polltest.New(), Timeout: time.Hour, InitialInterval: time.Millisecond, MaxInterval: time.Millisecond,
 	}
@@ -212,11 +212,11 @@ func TestHungRequestIsRetried(t *testing.T) {
 	calls := 0
 	rec := &recorder{}
 	p := &Poller{
-		Fetch: func(c context.Context) (cpp.Operation, error) {
+		Fetch: func(c context.Context) (snapshot.Operation, error) {
 			calls++
 			if calls == 1 {
 				<-c.Done() // hangs until the per-request timeout
-				return cpp.Operation{}, c.Err()
+				return snapshot.Operation{}, c.Err()
 			}
 			return op("completed"), nil
 		},
@@ -235,9 +235,9 @@ func TestHungRequestEndsAtTimeout(t *testing.T) {
 	// per-request bound, capped at the time left, and the wall-clock
 	// deadline fire then), and the verdict is timed-out, not an error.
 	p := &Poller{
-		Fetch: func(c context.Context) (cpp.Operation, error) {
+		Fetch: func(c context.Context) (snapshot.Operation, error) {
 			<-c.Done()
-			return cpp.Operation{}, c.Err()
+			return snapshot.Operation{}, c.Err()
 		},
 		Clock: polltest.New(), Timeout: 20 * time.Millisecond, InitialInterval: time.Millisecond, MaxInterval: time.Millisecond,
 		RequestTimeout: time.Hour,

@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
 	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
 )
 
@@ -210,10 +210,10 @@ func boundSteps(steps []StepOut, budget int) string {
 }
 
 // Steps renders the operation's steps, every text made inert.
-func Steps(op *cpp.Operation) []StepOut {
+func Steps(op *snapshot.Operation) []StepOut {
 	steps := make([]StepOut, 0, len(op.Steps))
 	for _, s := range op.Steps {
-		st, ok := cpp.ParseState(s.Status)
+		st, ok := snapshot.ParseState(s.Status)
 		status := string(st)
 		if !ok {
 			status = inert(s.Status)
@@ -231,7 +231,7 @@ func Steps(op *cpp.Operation) []StepOut {
 }
 
 // links keeps the http(s) links, made safe.
-func links(ls cpp.Links) []string {
+func links(ls snapshot.Links) []string {
 	out := make([]string, 0, len(ls))
 	for _, l := range ls {
 		if u := safeURL(l); u != "" {
@@ -275,7 +275,7 @@ func Headline(v verdict.Verdict) string {
 		msg := "The operation is still running (checked once, wait: false)"
 		if v.Operation != nil {
 			for _, s := range v.Operation.Steps {
-				if st, _ := s.State(); st == cpp.StateRunning {
+				if st, _ := s.State(); st == snapshot.StateRunning {
 					msg += ": at step " + inert(s.Title())
 					break
 				}

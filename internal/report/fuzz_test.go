@@ -3,12 +3,12 @@ package report
 import (
 	"bytes"
 	"errors"
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/config"
-	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
 	"github.com/marketplace-gate/marketplace-gate/internal/runnertest"
 	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
 )
@@ -42,9 +42,9 @@ func FuzzLogLines(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name, text string) {
 		var out bytes.Buffer
 		rep := New(WithWriter(&out), WithGetenv(func(k string) string { return map[string]string{"GITHUB_ACTIONS": "true"}[k] }), WithAnnotate(config.AnnotateInformation))
-		op := &cpp.Operation{Status: text, Messages: []cpp.Message{{Level: "error", HTML: text}}, Steps: []cpp.Step{
-			{ID: name, Name: name, Status: text, EstimatedTimeFrame: text, Messages: []cpp.Message{{Level: text, HTML: text}}},
-			{ID: text, Name: text, Status: "blocked", Messages: []cpp.Message{{Level: "warning", HTML: name}}},
+		op := &snapshot.Operation{Status: text, Messages: []snapshot.Message{{Level: "error", HTML: text}}, Steps: []snapshot.Step{
+			{ID: name, Name: name, Status: text, EstimatedTimeFrame: text, Messages: []snapshot.Message{{Level: text, HTML: text}}},
+			{ID: text, Name: text, Status: "blocked", Messages: []snapshot.Message{{Level: "warning", HTML: name}}},
 		}}
 		rep.Snapshot(op, 1)
 		rep.Retrying(errors.New(text), time.Second)

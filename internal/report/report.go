@@ -6,6 +6,7 @@ package report
 
 import (
 	"fmt"
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"io"
 	"os"
 	"strings"
@@ -15,7 +16,6 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/config"
-	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
 )
 
 // maxAnnotationsPerLevel matches what the runner shows per kind and step;
@@ -79,7 +79,7 @@ func (r *Reporter) SetAnnotate(a config.Annotate) {
 }
 
 // Snapshot reports a snapshot of a one-offer gate's operation (see Subject).
-func (r *Reporter) Snapshot(op *cpp.Operation, poll int) { r.main.Snapshot(op, poll) }
+func (r *Reporter) Snapshot(op *snapshot.Operation, poll int) { r.main.Snapshot(op, poll) }
 
 // Retrying reports a transient failure of a one-offer gate (see Subject).
 func (r *Reporter) Retrying(err error, wait time.Duration) { r.main.Retrying(err, wait) }

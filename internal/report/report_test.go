@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,7 +13,6 @@ import (
 	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/config"
-	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
 	"github.com/marketplace-gate/marketplace-gate/internal/runnertest"
 	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
 )
@@ -32,15 +32,15 @@ func newRunner(t *testing.T, annotate config.Annotate) *runner {
 	return r
 }
 
-func msg(level, html string) cpp.Message {
-	return cpp.Message{Level: level, HTML: html, Timestamp: "2026-11-21T09:00:00Z"}
+func msg(level, html string) snapshot.Message {
+	return snapshot.Message{Level: level, HTML: html, Timestamp: "2026-11-21T09:00:00Z"}
 }
 
 func TestAnnotationsOncePerMessageAcrossPolls(t *testing.T) {
 	r := newRunner(t, config.AnnotateWarning)
-	op := &cpp.Operation{Status: "running", Steps: []cpp.Step{{
+	op := &snapshot.Operation{Status: "running", Steps: []snapshot.Step{{
 		ID: "displaycertify", Name: "Certification", Status: "running",
-		Messages: []cpp.Message{msg("warning", "Plan <b>gen1</b> is &quot;old&quot;"), msg("information", "Scanning"), msg("error", "Bad VHD")},
+		Messages: []snapshot.Message{msg("warning", "Plan <b>gen1</b> is &quot;old&quot;"), msg("information", "Scanning"), msg("error", "Bad VHD")},
 	}}}
 	r.rep.Snapshot(op, 1)
 	r.rep.Snapshot(op, 2)
@@ -82,8 +82,8 @@ func TestAnnotateThresholds(t *testing.T) {
 		{config.AnnotateInformation, []string{"error", "warning", "notice"}},
 	} {
 		r := newRunner(t, tc.annotate)
-		r.rep.Snapshot(&cpp.Operation{Status: "running", Steps: []cpp.Step{{ID: "s", Status: "running",
-			Messages: []cpp.Message{msg("information", "msg-i"), msg("warning", "msg-w"), msg("error", "msg-e")}}}}, 1)
+		r.rep.Snapshot(&snapshot.Operation{Status: "running", Steps: []snapshot.Step{{ID: "s", Status: "running",
+			Messages: []snapshot.Message{msg("information", "msg-i"), msg("warning", "msg-w"), msg("error", "msg-e")}}}}, 1)
 		var got []string
 		for _, c := range runnertest.Commands(r.out.String()) {
 			if c.Name != "debug" {
@@ -103,8 +103,8 @@ func TestAnnotateThresholds(t *testing.T) {
 
 func TestBlockedStepMessagesAreErrors(t *testing.T) {
 	r := newRunner(t, config.AnnotateError)
-	r.rep.Snapshot(&cpp.Operation{Status: "running", Steps: []cpp.Step{{ID: "displaycertify", Name: "Certification", Status: "blocked",
-		Messages: []cpp.Message{msg("information", "No virtual machine image was found for the plan contoso.")}}}}, 1)
+	r.rep.Snapshot(&snapshot.Operation{Status: "running", Steps: []snapshot.Step{{ID: "displaycertify", Name: "Certification", Status: "blocked",
+		Messages: []snapshot.Message{msg("information", "No virtual machine image was found for the plan contoso.")}}}}, 1)
 	cmds := runnertest.Commands(r.out.String())
 	if len(cmds) < 1 || cmds[len(cmds)-1].Name != "error" || !strings.Contains(cmds[len(cmds)-1].Message, "No virtual machine image") {
 		t.Fatalf("commands = %+v", cmds)
@@ -121,11 +121,11 @@ func TestNoCommandInjection(t *testing.T) {
 		"<script>alert(1)</script><img src=x onerror=alert(2)>::set-output name=x::y",
 		"\r::error::carriage return",
 	}
-	var msgs []cpp.Message
+	var msgs []snapshot.Message
 	for _, h := range hostile {
 		msgs = append(msgs, msg("error", h), msg("information", h+" info"))
 	}
-	op := &cpp.Operation{Status: "running\n::error::status", Steps: []cpp.Step{
+	op := &snapshot.Operation{Status: "running\n::error::status", Steps: []snapshot.Step{
 		{ID: "s\n::error::id", Name: "Name\n::error::title", Status: "weird\n::error::x", EstimatedTimeFrame: "##[error]eta", Messages: msgs},
 		{ID: "first", Name: "  ::error::a step line starting with a command", Status: "running"},
 	}}
@@ -181,8 +181,8 @@ func TestMaskAndScrub(t *testing.T) {
 	r := newRunner(t, config.AnnotateInformation)
 	r.rep.Mask("tok-SECRET-123")
 	r.rep.Mask("tok-SECRET-123")
-	r.rep.Snapshot(&cpp.Operation{Status: "running", Steps: []cpp.Step{{ID: "s", Status: "running",
-		Messages: []cpp.Message{msg("error", "server echoed tok-SECRET-123")}}}}, 1)
+	r.rep.Snapshot(&snapshot.Operation{Status: "running", Steps: []snapshot.Step{{ID: "s", Status: "running",
+		Messages: []snapshot.Message{msg("error", "server echoed tok-SECRET-123")}}}}, 1)
 	_ = r.rep.Finish(verdict.Verdict{Status: verdict.Error, Err: errors.New("bearer tok-SECRET-123 refused")})
 	cmds := runnertest.Commands(r.out.String())
 	if cmds[0].Name != "add-mask" || cmds[0].Message != "tok-SECRET-123" {
@@ -203,8 +203,8 @@ func TestMaskAndScrub(t *testing.T) {
 
 func TestOutputs(t *testing.T) {
 	r := newRunner(t, config.AnnotateWarning)
-	op := &cpp.Operation{Status: "running", PreviewLinks: cpp.Links{"https://preview.example/a(b)", "javascript:alert(1)"}, Steps: []cpp.Step{
-		{ID: "displaycertify", Name: "Certification", Status: "complete", ProgressPercentage: 100, EstimatedTimeFrame: "< 5 day", Messages: []cpp.Message{msg("warning", "a\nb")}},
+	op := &snapshot.Operation{Status: "running", PreviewLinks: snapshot.Links{"https://preview.example/a(b)", "javascript:alert(1)"}, Steps: []snapshot.Step{
+		{ID: "displaycertify", Name: "Certification", Status: "complete", ProgressPercentage: 100, EstimatedTimeFrame: "< 5 day", Messages: []snapshot.Message{msg("warning", "a\nb")}},
 		{ID: "publisher-signoff", Name: "Publisher signoff", Status: "waitingForPublisherReview"},
 	}}
 	err := r.rep.Finish(verdict.Verdict{Status: verdict.AwaitingSignoff, OperationID: "5a63deb5-925b-4ee0-938b-7c86fbf287c5", OfferID: "contoso-vm", Operation: op, Polls: 7, Elapsed: 90 * time.Second})
@@ -246,12 +246,12 @@ func TestOutputs(t *testing.T) {
 // come first, and the verdict must still get its slot.
 func TestAnnotationCapKeepsTheImportant(t *testing.T) {
 	r := newRunner(t, config.AnnotateWarning)
-	var noise, blocked []cpp.Message
+	var noise, blocked []snapshot.Message
 	for i := range 25 {
 		noise = append(noise, msg("error", "noise "+strconv.Itoa(i)), msg("warning", "chatter "+strconv.Itoa(i)))
 		blocked = append(blocked, msg("warning", "fix me "+strconv.Itoa(i)))
 	}
-	op := &cpp.Operation{Status: "running", Steps: []cpp.Step{
+	op := &snapshot.Operation{Status: "running", Steps: []snapshot.Step{
 		{ID: "noisy", Status: "running", Messages: noise},
 		{ID: "cert", Name: "Certification", Status: "blocked", Messages: blocked},
 	}}
@@ -299,7 +299,7 @@ func TestPlainOutsideRunner(t *testing.T) {
 	var out bytes.Buffer
 	rep := New(WithWriter(&out), WithGetenv(func(string) string { return "" }))
 	rep.Mask("secret-value")
-	rep.Snapshot(&cpp.Operation{Status: "running", Steps: []cpp.Step{{ID: "s", Name: "Certification", Status: "blocked", Messages: []cpp.Message{msg("error", "No image")}}}}, 1)
+	rep.Snapshot(&snapshot.Operation{Status: "running", Steps: []snapshot.Step{{ID: "s", Name: "Certification", Status: "blocked", Messages: []snapshot.Message{msg("error", "No image")}}}}, 1)
 	_ = rep.Finish(verdict.Verdict{Status: verdict.Blocked, BlockedStep: "s"})
 	if cmds := runnertest.Commands(out.String()); len(cmds) != 0 {
 		t.Fatalf("workflow commands outside the runner: %+v", cmds)
@@ -311,7 +311,7 @@ func TestPlainOutsideRunner(t *testing.T) {
 
 func TestAnnotateNoneMeansNoAnnotations(t *testing.T) {
 	r := newRunner(t, config.AnnotateNone)
-	r.rep.Snapshot(&cpp.Operation{Status: "Exploding", Steps: []cpp.Step{{ID: "s", Status: "blocked", Messages: []cpp.Message{msg("error", "bad")}}}}, 1)
+	r.rep.Snapshot(&snapshot.Operation{Status: "Exploding", Steps: []snapshot.Step{{ID: "s", Status: "blocked", Messages: []snapshot.Message{msg("error", "bad")}}}}, 1)
 	if err := r.rep.Finish(verdict.Verdict{Status: verdict.Blocked, BlockedStep: "s"}); err != nil {
 		t.Fatal(err)
 	}
@@ -329,11 +329,11 @@ func TestAnnotateNoneMeansNoAnnotations(t *testing.T) {
 
 func TestSummaryKeepsEveryMessageOutputCapsThem(t *testing.T) {
 	r := newRunner(t, config.AnnotateNone)
-	var msgs []cpp.Message
+	var msgs []snapshot.Message
 	for i := range maxOutputMessages + 5 {
 		msgs = append(msgs, msg("information", "note"+strconv.Itoa(i)))
 	}
-	op := &cpp.Operation{Status: "running", Steps: []cpp.Step{{ID: "s", Name: "Certification", Status: "running", Messages: msgs}}}
+	op := &snapshot.Operation{Status: "running", Steps: []snapshot.Step{{ID: "s", Name: "Certification", Status: "running", Messages: msgs}}}
 	if err := r.rep.Finish(verdict.Verdict{Status: verdict.TimedOut, Operation: op}); err != nil {
 		t.Fatal(err)
 	}
@@ -357,9 +357,9 @@ func TestSummaryKeepsEveryMessageOutputCapsThem(t *testing.T) {
 func TestRunawayOperationStaysInsideRunnerLimits(t *testing.T) {
 	r := newRunner(t, config.AnnotateWarning)
 	long := strings.Repeat("x", 900)
-	op := &cpp.Operation{Status: "running", PreviewLinks: cpp.Links{"https://example.com/preview"}}
+	op := &snapshot.Operation{Status: "running", PreviewLinks: snapshot.Links{"https://example.com/preview"}}
 	for i := range 3000 {
-		s := cpp.Step{ID: "s" + strconv.Itoa(i), Name: "Step " + strconv.Itoa(i), Status: "running"}
+		s := snapshot.Step{ID: "s" + strconv.Itoa(i), Name: "Step " + strconv.Itoa(i), Status: "running"}
 		for j := range 5 {
 			s.Messages = append(s.Messages, msg("warning", long+strconv.Itoa(i*5+j)))
 		}

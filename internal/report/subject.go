@@ -2,10 +2,9 @@ package report
 
 import (
 	"fmt"
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"sort"
 	"time"
-
-	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
 )
 
 // Subject reports on one offer's operation while it is polled: what changed
@@ -68,7 +67,7 @@ func (s *Subject) title(t string) string {
 // each step's status and progress, and every message not shown before. New
 // messages come after the status lines, most important first, so that the
 // runner's annotation cap keeps what the user must act on.
-func (s *Subject) Snapshot(op *cpp.Operation, poll int) {
+func (s *Subject) Snapshot(op *snapshot.Operation, poll int) {
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
 	s.r.debugf("poll %d: operation %s", poll, op.Status)
@@ -92,15 +91,15 @@ func (s *Subject) Snapshot(op *cpp.Operation, poll int) {
 		if prev != line {
 			s.steps[step.ID] = line
 			// A step first seen not started is no news; its start will be.
-			if shown || state != cpp.StateNotStarted || step.ProgressPercentage != 0 {
+			if shown || state != snapshot.StateNotStarted || step.ProgressPercentage != 0 {
 				s.line(line)
 			}
 		}
 		force, rank := "", 1
 		switch state {
-		case cpp.StateBlocked:
+		case snapshot.StateBlocked:
 			force, rank = "error", 0 // a blocked step's messages are what the user must fix
-		case cpp.StateFailed:
+		case snapshot.StateFailed:
 			rank = 0
 		}
 		for _, m := range step.Messages {
@@ -120,7 +119,7 @@ func (s *Subject) Snapshot(op *cpp.Operation, poll int) {
 
 // status renders a status, warning once about one this tool does not know.
 func (s *Subject) status(raw, whose string) string {
-	st, ok := cpp.ParseState(raw)
+	st, ok := snapshot.ParseState(raw)
 	if ok {
 		return string(st)
 	}
@@ -137,7 +136,7 @@ func (s *Subject) status(raw, whose string) string {
 
 // fresh appends m to ns unless it was shown before (by step and text).
 // force raises its level (a blocked step's messages are errors).
-func (s *Subject) fresh(ns []news, title, stepID string, m cpp.Message, force string, rank int) []news {
+func (s *Subject) fresh(ns []news, title, stepID string, m snapshot.Message, force string, rank int) []news {
 	lvl := level(m.Level)
 	if force != "" {
 		lvl = force

@@ -2,9 +2,8 @@
 package verdict
 
 import (
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"time"
-
-	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
 )
 
 // Status is the gate's conclusion, exactly as written to the `status` output.
@@ -42,7 +41,7 @@ type Verdict struct {
 	OperationID string
 	OfferID     string
 	// Operation is the last snapshot seen; nil when none was fetched.
-	Operation   *cpp.Operation
+	Operation   *snapshot.Operation
 	BlockedStep string
 	FailedStep  string
 	Polls       int

@@ -1,4 +1,4 @@
-package cpp
+package snapshot
 
 import "strings"
 
