@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
 	"github.com/marketplace-gate/marketplace-gate/internal/auth"
 	"github.com/marketplace-gate/marketplace-gate/internal/config"
 	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
@@ -66,7 +67,7 @@ func Gate(ctx context.Context, env Env) int {
 
 	hc := env.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Timeout: cpp.DefaultRequestTimeout}
+		hc = &http.Client{Timeout: apihttp.DefaultRequestTimeout}
 	}
 	var tokens *auth.Source
 	switch {
@@ -79,7 +80,7 @@ func Gate(ctx context.Context, env Env) int {
 	default:
 		tokens = auth.ClientCredentials(cfg.AuthorityHost, cfg.TenantID, cfg.ClientID, cfg.ClientSecret, hc, rep.Mask)
 	}
-	client := cpp.New(cfg.APIURL, cfg.APIVersion, tokens, cpp.WithHTTPClient(hc))
+	client := cpp.New(cfg.APIURL, cfg.APIVersion, tokens, apihttp.WithHTTPClient(hc))
 	// Every offer is watched at once, for hours; what is bounded is the
 	// requests in flight, so many offers do not hammer the API.
 	inFlight := make(chan struct{}, maxRequests)

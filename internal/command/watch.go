@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
 	"github.com/marketplace-gate/marketplace-gate/internal/config"
 	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
 	"github.com/marketplace-gate/marketplace-gate/internal/poll"
@@ -135,7 +136,7 @@ func changed(s cpp.Submission) time.Time {
 // there means the publisher is wrong; an offer missing from the list is named
 // with the publisher's offers, closest to what was typed first.
 func (w *watch) explain(ctx context.Context, err error) error {
-	var apiErr *cpp.Error
+	var apiErr *apihttp.Error
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusNotFound {
 		return err
 	}
@@ -143,7 +144,7 @@ func (w *watch) explain(ctx context.Context, err error) error {
 		return fmt.Errorf("operation %s answered 404 after it had been found: it was deleted or superseded by a newer operation: %w", w.opID, err)
 	}
 	offers, lerr := w.client.Offers(ctx, w.publisher)
-	var lookupErr *cpp.Error
+	var lookupErr *apihttp.Error
 	switch {
 	case errors.As(lerr, &lookupErr) && lookupErr.StatusCode == http.StatusNotFound:
 		return fmt.Errorf("publisher-id %q was not found (HTTP 404): check the publisher id in Partner Center", w.publisher)

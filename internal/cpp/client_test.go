@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
 	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
 	"github.com/marketplace-gate/marketplace-gate/internal/simulator"
 )
@@ -35,7 +36,7 @@ func newClient(t *testing.T, opts ...simulator.Option) (*cpp.Client, *simulator.
 	return newClientWith(t, nil, opts...)
 }
 
-func newClientWith(t *testing.T, copts []cpp.Option, opts ...simulator.Option) (*cpp.Client, *simulator.Server, *tokens) {
+func newClientWith(t *testing.T, copts []apihttp.Option, opts ...simulator.Option) (*cpp.Client, *simulator.Server, *tokens) {
 	t.Helper()
 	sc, _ := simulator.Lookup("publish")
 	sim := simulator.New(sc, opts...)
@@ -95,7 +96,7 @@ func TestSecond401IsPermanent(t *testing.T) {
 		return true
 	}))
 	_, err := c.Operation(context.Background(), simulator.Publisher, simulator.Offer, simulator.OperationID)
-	var apiErr *cpp.Error
+	var apiErr *apihttp.Error
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 401 || apiErr.Transient() {
 		t.Fatalf("err = %v; want a permanent 401", err)
 	}
@@ -132,7 +133,7 @@ func TestStatusClassification(t *testing.T) {
 			return true
 		}))
 		_, err := c.Operation(context.Background(), simulator.Publisher, simulator.Offer, simulator.OperationID)
-		var apiErr *cpp.Error
+		var apiErr *apihttp.Error
 		if !errors.As(err, &apiErr) {
 			t.Fatalf("%d: err = %v", tc.code, err)
 		}
@@ -159,7 +160,7 @@ func TestBadBodiesAreTransient(t *testing.T) {
 			return true
 		}))
 		_, err := c.Operation(context.Background(), simulator.Publisher, simulator.Offer, simulator.OperationID)
-		var apiErr *cpp.Error
+		var apiErr *apihttp.Error
 		if !errors.As(err, &apiErr) || !apiErr.Transient() {
 			t.Errorf("%s: err = %v; want a transient error", name, err)
 		}
@@ -167,7 +168,7 @@ func TestBadBodiesAreTransient(t *testing.T) {
 }
 
 func TestBodyCap(t *testing.T) {
-	c, _, _ := newClientWith(t, []cpp.Option{cpp.WithMaxBody(1024)}, simulator.WithIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+	c, _, _ := newClientWith(t, []apihttp.Option{apihttp.WithMaxBody(1024)}, simulator.WithIntercept(func(w http.ResponseWriter, r *http.Request) bool {
 		_, _ = w.Write([]byte(`[{"status":"running","messages":["` + strings.Repeat("x", 4096) + `"]}]`))
 		return true
 	}))

@@ -4,7 +4,6 @@ import (
 	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"os"
 	"testing"
-	"time"
 )
 
 func FuzzDecodeOperation(f *testing.F) {
@@ -46,18 +45,6 @@ func FuzzDecodeSubmissions(f *testing.F) {
 					t.Fatalf("state %q: %q, known %v", s.SubmissionState, st, ok)
 				}
 			}
-		}
-	})
-}
-
-func FuzzParseRetryAfter(f *testing.F) {
-	now := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
-	for _, s := range []string{"30", "0.5", "-1", "NaN", "Inf", "1e300", "Sat, 21 Nov 2026 09:01:30 GMT", "Sunday, 06-Nov-94 08:49:37 GMT", ""} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, v string) {
-		if d := ParseRetryAfter(v, now); d < 0 || d > maxRetryAfter {
-			t.Fatalf("ParseRetryAfter(%q) = %v, outside [0, %v]", v, d, maxRetryAfter)
 		}
 	})
 }

@@ -2,10 +2,8 @@ package cpp
 
 import (
 	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
-	"net/http"
 	"os"
 	"testing"
-	"time"
 )
 
 func TestDecodeReferenceOperation(t *testing.T) {
@@ -110,28 +108,5 @@ func TestDecodeReferenceLists(t *testing.T) {
 	offers, err := DecodeOffers(body)
 	if err != nil || len(offers) != 1 || offers[0].ID != "059afc24-07de-4126-b004-4e42a51816fe" || offers[0].Definition.DisplayText != "Contoso Virtual Machine" {
 		t.Fatalf("offers = %+v, %v", offers, err)
-	}
-}
-
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
-	for name, tc := range map[string]struct {
-		header http.Header
-		want   time.Duration
-	}{
-		"seconds":          {http.Header{"Retry-After": {"30"}}, 30 * time.Second},
-		"http-date":        {http.Header{"Retry-After": {now.Add(90 * time.Second).Format(http.TimeFormat)}}, 90 * time.Second},
-		"date in the past": {http.Header{"Retry-After": {now.Add(-time.Minute).Format(http.TimeFormat)}}, 0},
-		"retry-after-ms":   {http.Header{"Retry-After-Ms": {"1500"}}, 1500 * time.Millisecond},
-		"x-ms-ms wins":     {http.Header{"X-Ms-Retry-After-Ms": {"250"}, "Retry-After": {"30"}}, 250 * time.Millisecond},
-		"garbage":          {http.Header{"Retry-After": {"soon"}}, 0},
-		"negative":         {http.Header{"Retry-After": {"-5"}}, 0},
-		"NaN":              {http.Header{"Retry-After": {"NaN"}}, 0},
-		"absurd":           {http.Header{"Retry-After": {"99999999999"}}, 0},
-		"none":             {http.Header{}, 0},
-	} {
-		if got := RetryAfter(tc.header, now); got != tc.want {
-			t.Errorf("%s: got %v, want %v", name, got, tc.want)
-		}
 	}
 }

@@ -112,7 +112,7 @@ func TestRunToCompletion(t *testing.T) {
 	}
 }
 
-// transientErr mimics cpp.Error's retry interface.
+// transientErr mimics apihttp.Error's retry interface.
 type transientErr struct{ wait time.Duration }
 
 func (e transientErr) Error() string             { return "HTTP 429 throttled" }

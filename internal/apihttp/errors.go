@@ -1,4 +1,4 @@
-package cpp
+package apihttp
 
 import (
 	"encoding/json"
@@ -15,6 +15,8 @@ type Error struct {
 	Call string
 	// StatusCode is the HTTP status; 0 when no response was read whole.
 	StatusCode int
+	// Hint says what StatusCode means for the user, in the API's terms.
+	Hint string
 	// Detail is the server's own explanation, if its body had one.
 	Detail string
 	// Wait is the delay the server asked for (Retry-After); 0 when none.
@@ -29,9 +31,9 @@ func (e *Error) Error() string {
 	b.WriteString(e.Call)
 	if e.StatusCode != 0 {
 		fmt.Fprintf(&b, ": HTTP %d", e.StatusCode)
-		if m := Meaning(e.StatusCode); m != "" {
+		if e.Hint != "" {
 			b.WriteString(" — ")
-			b.WriteString(m)
+			b.WriteString(e.Hint)
 		}
 	}
 	if e.Err != nil {
@@ -53,28 +55,6 @@ func (e *Error) Transient() bool { return e.Retry }
 
 // RetryAfter is the wait the server asked for, 0 if it asked for none.
 func (e *Error) RetryAfter() time.Duration { return e.Wait }
-
-// Meaning explains an HTTP status in the terms of the reference's status-code
-// tables and what the user should do about it.
-func Meaning(code int) string {
-	switch {
-	case code == http.StatusBadRequest:
-		return "bad or malformed request: check api-version and the ids"
-	case code == http.StatusUnauthorized:
-		return "the token was refused: check tenant-id, client-id and client-secret (or access-token), and that the app is registered for the Cloud Partner Portal"
-	case code == http.StatusForbidden:
-		return "forbidden: the service principal has not been added to this publisher in the Cloud Partner Portal (Settings → Users), or lacks the Owner role"
-	case code == http.StatusNotFound:
-		return "not found: the publisher, offer or operation does not exist"
-	case code == http.StatusConflict:
-		return "conflict: another operation on this offer is in the way"
-	case code == http.StatusTooManyRequests:
-		return "throttled: too many requests"
-	case code >= 500:
-		return "the service had a problem"
-	}
-	return ""
-}
 
 // retryable reports whether an HTTP status is worth another try.
 func retryable(code int) bool {

@@ -1,4 +1,4 @@
-package cpp
+package apihttp
 
 import (
 	"net/http"

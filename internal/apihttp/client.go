@@ -1,0 +1,189 @@
+// Package apihttp makes the JSON-over-HTTP calls both marketplace APIs need:
+// a bearer token (refreshed once on a 401), a capped body, Retry-After read,
+// and every failure turned into an *Error that says whether to try again.
+// It never prints.
+package apihttp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/neterr"
+)
+
+// Tokens hands out bearer tokens. Refresh drops the cached one so the next
+// Token call fetches anew (after a 401).
+type Tokens interface {
+	Token(ctx context.Context) (string, error)
+	Refresh()
+}
+
+// DefaultMaxBody caps how much of a response is read: a 50-step operation is
+// tens of kilobytes, so this leaves room without letting a hostile body
+// exhaust memory.
+const DefaultMaxBody = 8 << 20
+
+// DefaultRequestTimeout bounds one request, body included.
+const DefaultRequestTimeout = 60 * time.Second
+
+// Client sends requests for one API; Hint explains its HTTP statuses.
+type Client struct {
+	tokens  Tokens
+	hint    func(status int) string
+	http    *http.Client
+	maxBody int64
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient sets the HTTP client (tests, custom transports).
+func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
+
+// WithMaxBody sets the response size cap in bytes.
+func WithMaxBody(n int64) Option { return func(c *Client) { c.maxBody = n } }
+
+// New returns a client that authenticates with tokens and explains statuses
+// with hint (which may be nil).
+func New(tokens Tokens, hint func(status int) string, opts ...Option) *Client {
+	c := &Client{
+		tokens:  tokens,
+		hint:    hint,
+		http:    &http.Client{Timeout: DefaultRequestTimeout},
+		maxBody: DefaultMaxBody,
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// Get fetches a resource and decodes it. A body that does not decode is
+// transient: proxies answer with HTML pages and bodies get cut short.
+func Get[T any](ctx context.Context, c *Client, call, target string, decode func([]byte) (T, error)) (T, error) {
+	var zero T
+	resp, err := c.Do(ctx, http.MethodGet, call, target)
+	if err != nil {
+		return zero, err
+	}
+	v, err := decode(resp.Body)
+	if err != nil {
+		return zero, &Error{Call: call, Retry: true, Err: describeUndecodable(resp.Body, err)}
+	}
+	return v, nil
+}
+
+// Response is a successful answer, its body read whole (within the cap).
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Do sends one request to target; on a 401 it refreshes the token and tries once more,
+// since a token can be revoked or expire early. A second 401 is final. A POST
+// carries an empty JSON object: the API's optional metadata is not used.
+func (c *Client) Do(ctx context.Context, method, call, target string) (Response, error) {
+	for attempt := 0; ; attempt++ {
+		token, err := c.tokens.Token(ctx)
+		if err != nil {
+			return Response{}, fmt.Errorf("%s: getting a token: %w", call, err)
+		}
+		var body io.Reader
+		if method == http.MethodPost {
+			body = strings.NewReader("{}")
+		}
+		req, err := http.NewRequestWithContext(ctx, method, target, body)
+		if err != nil {
+			return Response{}, &Error{Call: call, Err: err}
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Accept", "application/json")
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := c.send(req)
+		if err != nil {
+			// Transport failures are worth another try; the caller knows whether
+			// its own context ended, which is not.
+			return Response{}, &Error{Call: call, Retry: true, Err: err}
+		}
+		if resp.Status == http.StatusUnauthorized && attempt == 0 {
+			c.tokens.Refresh()
+			continue
+		}
+		if resp.Status < 200 || resp.Status > 299 {
+			return Response{}, &Error{
+				Call:       call,
+				StatusCode: resp.Status,
+				Hint:       c.explain(resp.Status),
+				Detail:     serverDetail(resp.Body),
+				Wait:       RetryAfter(resp.Header, time.Now()),
+				Retry:      retryable(resp.Status),
+			}
+		}
+		return resp, nil
+	}
+}
+
+// send performs the request and reads at most maxBody bytes of the answer.
+func (c *Client) send(req *http.Request) (Response, error) {
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return Response{}, scrubURL(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	if err != nil {
+		return Response{}, fmt.Errorf("reading the response (HTTP %d) was cut short: %w", resp.StatusCode, scrubURL(err))
+	}
+	if int64(len(data)) > c.maxBody {
+		return Response{}, fmt.Errorf("the response (HTTP %d) is larger than %d bytes", resp.StatusCode, c.maxBody)
+	}
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
+}
+
+// scrubURL keeps the operation, not the query string, in transport errors:
+// url.Error repeats the whole URL, which is noise in a log line.
+func scrubURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s %s: %w", ue.Op, redactQuery(ue.URL), neterr.Cause(ue.Err))
+	}
+	return neterr.Cause(err)
+}
+
+func redactQuery(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "the API"
+	}
+	u.RawQuery = ""
+	return u.String()
+}
+
+// describeUndecodable says what came back instead of JSON; proxies answer
+// with HTML error pages.
+func describeUndecodable(body []byte, err error) error {
+	trimmed := strings.TrimSpace(string(body[:min(len(body), 512)]))
+	if strings.HasPrefix(trimmed, "<") {
+		return errors.New("the response is HTML, not JSON (a proxy or gateway error page?)")
+	}
+	if len(trimmed) == 0 {
+		return errors.New("the response body is empty")
+	}
+	return fmt.Errorf("the response is not the JSON expected: %w", err)
+}
+
+func (c *Client) explain(status int) string {
+	if c.hint == nil {
+		return ""
+	}
+	return c.hint(status)
+}
