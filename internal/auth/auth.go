@@ -18,8 +18,8 @@ import (
 	"github.com/marketplace-gate/marketplace-gate/internal/neterr"
 )
 
-// Resource is the audience of Cloud Partner Portal tokens.
-const Resource = "https://cloudpartner.azure.com"
+// CPPResource is the audience of Cloud Partner Portal tokens.
+const CPPResource = "https://cloudpartner.azure.com"
 
 // earlyExpiry renews a token this long before it expires, so a request never
 // leaves with a token that dies in flight during a multi-hour wait.
@@ -41,10 +41,10 @@ func Static(token string) *Source {
 }
 
 // ClientCredentials returns a Source that signs in as an Azure AD app at
-// {authority}/{tenant}/oauth2/token with resource=Resource; hc is the HTTP
+// {authority}/{tenant}/oauth2/token with resource (the API's audience, e.g. CPPResource); hc is the HTTP
 // client for the token endpoint.
-func ClientCredentials(authority *url.URL, tenant, clientID, secret string, hc *http.Client, onToken func(string)) *Source {
-	cfg := appConfig(authority, tenant, clientID, url.Values{"resource": {Resource}})
+func ClientCredentials(authority *url.URL, tenant, clientID, secret, resource string, hc *http.Client, onToken func(string)) *Source {
+	cfg := appConfig(authority, tenant, clientID, url.Values{"resource": {resource}})
 	cfg.ClientSecret = secret
 	return &Source{
 		fetch:   func(ctx context.Context) (*oauth2.Token, error) { return cfg.Token(withClient(ctx, hc)) },
@@ -56,7 +56,7 @@ func ClientCredentials(authority *url.URL, tenant, clientID, secret string, hc *
 // OIDC ID token as client assertion (workload identity federation): no
 // client secret. Every token fetch, renewals included, asks idToken for a
 // fresh ID token, since those live minutes; onToken masks both.
-func Federated(authority *url.URL, tenant, clientID string, idToken func(context.Context) (string, error), hc *http.Client, onToken func(string)) *Source {
+func Federated(authority *url.URL, tenant, clientID, resource string, idToken func(context.Context) (string, error), hc *http.Client, onToken func(string)) *Source {
 	return &Source{
 		fetch: func(ctx context.Context) (*oauth2.Token, error) {
 			jwt, err := idToken(ctx)
@@ -67,7 +67,7 @@ func Federated(authority *url.URL, tenant, clientID string, idToken func(context
 				onToken(jwt)
 			}
 			cfg := appConfig(authority, tenant, clientID, url.Values{
-				"resource":              {Resource},
+				"resource":              {resource},
 				"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
 				"client_assertion":      {jwt},
 			})

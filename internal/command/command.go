@@ -14,6 +14,7 @@ import (
 	"github.com/marketplace-gate/marketplace-gate/internal/auth"
 	"github.com/marketplace-gate/marketplace-gate/internal/config"
 	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
+	"github.com/marketplace-gate/marketplace-gate/internal/ingestion"
 	"github.com/marketplace-gate/marketplace-gate/internal/poll"
 	"github.com/marketplace-gate/marketplace-gate/internal/report"
 	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
@@ -69,6 +70,10 @@ func Gate(ctx context.Context, env Env) int {
 	if hc == nil {
 		hc = &http.Client{Timeout: apihttp.DefaultRequestTimeout}
 	}
+	resource := auth.CPPResource
+	if cfg.API == config.APIProductIngestion {
+		resource = ingestion.Resource
+	}
 	var tokens *auth.Source
 	switch {
 	case cfg.AccessToken != "":
@@ -76,11 +81,11 @@ func Gate(ctx context.Context, env Env) int {
 	case cfg.OIDC != nil:
 		rep.Logf("Signing in as app %s with the job's OIDC token (workload identity federation)", cfg.ClientID)
 		idToken := auth.GitHubIDToken(cfg.OIDC.RequestURL, cfg.OIDC.RequestToken, cfg.OIDC.Audience, hc)
-		tokens = auth.Federated(cfg.AuthorityHost, cfg.TenantID, cfg.ClientID, idToken, hc, rep.Mask)
+		tokens = auth.Federated(cfg.AuthorityHost, cfg.TenantID, cfg.ClientID, resource, idToken, hc, rep.Mask)
 	default:
-		tokens = auth.ClientCredentials(cfg.AuthorityHost, cfg.TenantID, cfg.ClientID, cfg.ClientSecret, hc, rep.Mask)
+		tokens = auth.ClientCredentials(cfg.AuthorityHost, cfg.TenantID, cfg.ClientID, cfg.ClientSecret, resource, hc, rep.Mask)
 	}
-	client := cpp.New(cfg.APIURL, cfg.APIVersion, tokens, apihttp.WithHTTPClient(hc))
+	follow := followers(cfg, tokens, hc)
 	// Every offer is watched at once, for hours; what is bounded is the
 	// requests in flight, so many offers do not hammer the API.
 	inFlight := make(chan struct{}, maxRequests)
@@ -91,7 +96,8 @@ func Gate(ctx context.Context, env Env) int {
 		if len(cfg.Targets) > 1 {
 			name = t.OfferID
 		}
-		w := &watch{client: client, log: rep.Subject(name), publisher: cfg.PublisherID, offer: t.OfferID, opID: t.OperationID, inFlight: inFlight}
+		log := rep.Subject(name)
+		w := &watch{f: follow(t, log), name: t.OfferID, log: log, inFlight: inFlight}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -100,6 +106,24 @@ func Gate(ctx context.Context, env Env) int {
 	}
 	wg.Wait()
 	return finish(env, rep, vs...)
+}
+
+// followers returns what makes the follower of one target: every target
+// shares one API client, and so one token.
+func followers(cfg config.Config, tokens *auth.Source, hc *http.Client) func(config.Target, *report.Subject) follower {
+	if cfg.API == config.APIProductIngestion {
+		client := ingestion.New(cfg.APIURL, cfg.APIVersion, tokens, apihttp.WithHTTPClient(hc))
+		return func(t config.Target, log *report.Subject) follower {
+			if t.JobID != "" {
+				return &ingestionJob{client: client, jobID: t.JobID}
+			}
+			return &ingestionProduct{client: client, log: log, productID: t.ProductID, externalID: t.ExternalID, target: cfg.SubmissionTarget}
+		}
+	}
+	client := cpp.New(cfg.APIURL, cfg.APIVersion, tokens, apihttp.WithHTTPClient(hc))
+	return func(t config.Target, log *report.Subject) follower {
+		return &cppOperation{client: client, log: log, publisher: cfg.PublisherID, offer: t.OfferID, opID: t.OperationID}
+	}
 }
 
 // maxRequests bounds the API requests in flight across all watched offers.

@@ -260,7 +260,7 @@ func TestHelp(t *testing.T) {
 	if code := Run(context.Background(), Env{Args: []string{"--help"}, Stdout: &out}); code != 0 {
 		t.Fatal(code)
 	}
-	for _, want := range []string{"publisher-id", "required", "initial-interval", "15s", "demo"} {
+	for _, want := range []string{"publisher-id", "api", "product-ingestion", "initial-interval", "15s", "demo"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help lacks %q", want)
 		}

@@ -19,27 +19,31 @@ import (
 	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
 )
 
-// watch follows one offer's operation to a verdict: it fetches the operation
-// for the poller, discovering its id on first use when none was given, turns
-// a 404 into an error that says which id is wrong, and cancels the operation
-// after an interrupt when asked to.
-type watch struct {
-	client           *cpp.Client
-	log              *report.Subject
-	publisher, offer string
-	opID             string
-	seen             bool
-	inFlight         chan struct{} // shared by every watch: bounds requests in flight
+// follower follows one target through one API: it fetches snapshots for
+// the poller and, after an interrupt, asks the API to stop the work.
+type follower interface {
+	// start is the log line that opens the watch.
+	start() string
+	fetch(ctx context.Context) (snapshot.Operation, error)
+	// id is the operation, job or submission followed, once known.
+	id() string
+	// cancel asks the API to cancel the work and says what came of it.
+	cancel(ctx context.Context) (string, error)
 }
 
-// run polls the watch's operation to a verdict and, when the job was
-// cancelled and cancel-on-interrupt asks for it, cancels the operation.
+// watch polls one target to a verdict through its follower, sharing the
+// bound on requests in flight with every other watch.
+type watch struct {
+	f        follower
+	name     string // the target as given: results and titles use it
+	log      *report.Subject
+	inFlight chan struct{} // shared by every watch: bounds requests in flight
+}
+
+// run polls the watch's target to a verdict and, when the job was cancelled
+// and cancel-on-interrupt asks for it, cancels the work.
 func (w *watch) run(ctx context.Context, cfg config.Config, clock poll.Clock) verdict.Verdict {
-	if w.opID != "" {
-		w.log.Logf("Watching operation %s of offer %s (publisher %s)", w.opID, w.offer, w.publisher)
-	} else {
-		w.log.Logf("Looking up the operation of offer %s (publisher %s)", w.offer, w.publisher)
-	}
+	w.log.Logf("%s", w.f.start())
 	p := poll.Poller{
 		Fetch:           w.fetch,
 		Clock:           clock,
@@ -51,7 +55,7 @@ func (w *watch) run(ctx context.Context, cfg config.Config, clock poll.Clock) ve
 		Observer:        w.log,
 	}
 	v := p.Run(ctx)
-	v.OperationID, v.OfferID = w.opID, w.offer
+	v.OperationID, v.OfferID = w.f.id(), w.name
 	if v.Status == verdict.Interrupted && cfg.CancelOnInterrupt {
 		v.Err = w.cancel(v.Err)
 	}
@@ -62,21 +66,17 @@ func (w *watch) run(ctx context.Context, cfg config.Config, clock poll.Clock) ve
 // few seconds, and the gate promises to exit within one.
 const cancelBudget = 700 * time.Millisecond
 
-// cancel asks the API to cancel the offer's operation after the job was
-// cancelled, and says in the verdict whether that worked. The job's context
-// has ended, so the request gets its own short one.
+// cancel asks the API to cancel the work after the job was cancelled, and
+// says in the verdict whether that worked. The job's context has ended, so
+// the request gets its own short one.
 func (w *watch) cancel(interrupted error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), cancelBudget)
 	defer cancel()
-	loc, err := w.client.Cancel(ctx, w.publisher, w.offer)
+	msg, err := w.f.cancel(ctx)
 	if err != nil {
 		return fmt.Errorf("%w; cancel-on-interrupt: asking the API to cancel the operation failed, cancel it in Partner Center: %v", interrupted, err)
 	}
-	msg := "cancel-on-interrupt: the API accepted the request to cancel the operation of offer " + w.offer
-	if loc != "" {
-		msg += " (cancellation tracked at " + loc + ")"
-	}
-	return fmt.Errorf("%w; %s", interrupted, msg)
+	return fmt.Errorf("%w; cancel-on-interrupt: %s", interrupted, msg)
 }
 
 func (w *watch) fetch(ctx context.Context) (snapshot.Operation, error) {
@@ -86,23 +86,59 @@ func (w *watch) fetch(ctx context.Context) (snapshot.Operation, error) {
 	case <-ctx.Done():
 		return snapshot.Operation{}, ctx.Err()
 	}
-	if w.opID == "" {
-		subs, err := w.client.Submissions(ctx, w.publisher, w.offer)
+	return w.f.fetch(ctx)
+}
+
+// cppOperation follows one offer's operation in the Cloud Partner Portal,
+// discovering it on first use when no id was given, and turns a 404 into an
+// error that says which id is wrong.
+type cppOperation struct {
+	client           *cpp.Client
+	log              *report.Subject
+	publisher, offer string
+	opID             string
+	seen             bool
+}
+
+func (o *cppOperation) start() string {
+	if o.opID != "" {
+		return fmt.Sprintf("Watching operation %s of offer %s (publisher %s)", o.opID, o.offer, o.publisher)
+	}
+	return fmt.Sprintf("Looking up the operation of offer %s (publisher %s)", o.offer, o.publisher)
+}
+
+func (o *cppOperation) id() string { return o.opID }
+
+func (o *cppOperation) cancel(ctx context.Context) (string, error) {
+	loc, err := o.client.Cancel(ctx, o.publisher, o.offer)
+	if err != nil {
+		return "", err
+	}
+	msg := "the API accepted the request to cancel the operation of offer " + o.offer
+	if loc != "" {
+		msg += " (cancellation tracked at " + loc + ")"
+	}
+	return msg, nil
+}
+
+func (o *cppOperation) fetch(ctx context.Context) (snapshot.Operation, error) {
+	if o.opID == "" {
+		subs, err := o.client.Submissions(ctx, o.publisher, o.offer)
 		if err != nil {
-			return snapshot.Operation{}, w.explain(ctx, err)
+			return snapshot.Operation{}, o.explain(ctx, err)
 		}
 		sub, err := pick(subs)
 		if err != nil {
-			return snapshot.Operation{}, fmt.Errorf("offer %s: %w", w.offer, err)
+			return snapshot.Operation{}, fmt.Errorf("offer %s: %w", o.offer, err)
 		}
-		w.opID = strings.ToLower(sub.ID)
-		w.log.Logf("Found operation %s (%s, %s, changed %s)", w.opID, sub.SubmissionType, sub.SubmissionState, sub.ChangedTime)
+		o.opID = strings.ToLower(sub.ID)
+		o.log.Logf("Found operation %s (%s, %s, changed %s)", o.opID, sub.SubmissionType, sub.SubmissionState, sub.ChangedTime)
 	}
-	op, err := w.client.Operation(ctx, w.publisher, w.offer, w.opID)
+	op, err := o.client.Operation(ctx, o.publisher, o.offer, o.opID)
 	if err != nil {
-		return op, w.explain(ctx, err)
+		return op, o.explain(ctx, err)
 	}
-	w.seen = true
+	o.seen = true
 	return op, nil
 }
 
@@ -135,34 +171,34 @@ func changed(s cpp.Submission) time.Time {
 // explain makes a 404 say which id is wrong. It asks Retrieve offers: a 404
 // there means the publisher is wrong; an offer missing from the list is named
 // with the publisher's offers, closest to what was typed first.
-func (w *watch) explain(ctx context.Context, err error) error {
+func (o *cppOperation) explain(ctx context.Context, err error) error {
 	var apiErr *apihttp.Error
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusNotFound {
 		return err
 	}
-	if w.seen {
-		return fmt.Errorf("operation %s answered 404 after it had been found: it was deleted or superseded by a newer operation: %w", w.opID, err)
+	if o.seen {
+		return fmt.Errorf("operation %s answered 404 after it had been found: it was deleted or superseded by a newer operation: %w", o.opID, err)
 	}
-	offers, lerr := w.client.Offers(ctx, w.publisher)
+	offers, lerr := o.client.Offers(ctx, o.publisher)
 	var lookupErr *apihttp.Error
 	switch {
 	case errors.As(lerr, &lookupErr) && lookupErr.StatusCode == http.StatusNotFound:
-		return fmt.Errorf("publisher-id %q was not found (HTTP 404): check the publisher id in Partner Center", w.publisher)
+		return fmt.Errorf("publisher-id %q was not found (HTTP 404): check the publisher id in Partner Center", o.publisher)
 	case lerr != nil:
 		return err
 	}
 	ids := make([]string, 0, len(offers))
-	for _, o := range offers {
-		if strings.EqualFold(o.ID, w.offer) {
-			if w.opID == "" {
+	for _, off := range offers {
+		if strings.EqualFold(off.ID, o.offer) {
+			if o.opID == "" {
 				return err
 			}
-			return fmt.Errorf("operation-id %s was not found for offer %s (HTTP 404): pass the id or Location that Publish returned, or leave operation-id empty to watch the offer's newest operation", w.opID, w.offer)
+			return fmt.Errorf("operation-id %s was not found for offer %s (HTTP 404): pass the id or Location that Publish returned, or leave operation-id empty to watch the offer's newest operation", o.opID, o.offer)
 		}
-		ids = append(ids, o.ID)
+		ids = append(ids, off.ID)
 	}
 	const shown = 10
-	closest := suggest.Closest(w.offer, ids)
+	closest := suggest.Closest(o.offer, ids)
 	list := strings.Join(closest[:min(len(closest), shown)], ", ")
 	if len(closest) > shown {
 		list += fmt.Sprintf(" and %d more", len(closest)-shown)
@@ -170,5 +206,5 @@ func (w *watch) explain(ctx context.Context, err error) error {
 	if list == "" {
 		list = "none"
 	}
-	return fmt.Errorf("offer-id %q was not found under publisher %s (HTTP 404); its offers, closest first: %s", w.offer, w.publisher, list)
+	return fmt.Errorf("offer-id %q was not found under publisher %s (HTTP 404); its offers, closest first: %s", o.offer, o.publisher, list)
 }

@@ -22,11 +22,29 @@ const (
 	AnnotateInformation
 )
 
+// API is which marketplace API the gate watches.
+type API string
+
+const (
+	APICPP              API = "cpp"
+	APIProductIngestion API = "product-ingestion"
+)
+
+// Per-API defaults of api-url and api-version.
+var apiDefaults = map[API][2]string{
+	APICPP:              {"https://cloudpartner.azure.com", "2017-10-31"},
+	APIProductIngestion: {"https://graph.microsoft.com/rp/product-ingestion", "2022-03-01-preview2"},
+}
+
 // Config is what the gate runs on.
 type Config struct {
+	API         API
 	PublisherID string
-	// Targets are the offers to watch, in the order given; one or more.
+	// Targets are the offers (products, jobs) to watch, in the order given; one or more.
 	Targets []Target
+	// SubmissionTarget is "preview" or "live": which submission of a product
+	// (product-ingestion) is judged.
+	SubmissionTarget string
 
 	// Either AccessToken, or TenantID+ClientID with ClientSecret or, without
 	// it, the job's OIDC token (workload identity federation).
@@ -102,26 +120,48 @@ func Load(getenv Getenv) (Config, error) {
 	var c Config
 	var err error
 
-	if c.APIURL, err = parseBase("api-url", in("api-url")); err != nil {
+	c.API = API(strings.ToLower(in("api")))
+	defaults, ok := apiDefaults[c.API]
+	if !ok {
+		return c, fmt.Errorf("api %q must be cpp or product-ingestion", in("api"))
+	}
+	or := func(v, def string) string {
+		if v == "" {
+			return def
+		}
+		return v
+	}
+	if c.APIURL, err = parseBase("api-url", or(in("api-url"), defaults[0])); err != nil {
 		return c, err
 	}
 	if c.AuthorityHost, err = parseBase("authority-host", in("authority-host")); err != nil {
 		return c, err
 	}
-	c.APIVersion = in("api-version")
+	c.APIVersion = or(in("api-version"), defaults[1])
 	if !versionPattern.MatchString(c.APIVersion) {
-		return c, fmt.Errorf("api-version %q is not a date version such as 2017-10-31", c.APIVersion)
+		return c, fmt.Errorf("api-version %q is not a date version such as %s", c.APIVersion, defaults[1])
 	}
 
-	c.PublisherID = in("publisher-id")
-	if c.PublisherID == "" {
-		return c, errors.New("publisher-id is required")
-	}
-	if err := checkID("publisher-id", c.PublisherID); err != nil {
-		return c, err
-	}
-	if err := c.setTargets(in("offer-id"), in("operation-id")); err != nil {
-		return c, err
+	if c.API == APIProductIngestion {
+		if err := c.setIngestionTargets(in); err != nil {
+			return c, err
+		}
+	} else {
+		for _, name := range []string{"job-id", "product-id", "external-id"} {
+			if in(name) != "" {
+				return c, fmt.Errorf("%s is for api: product-ingestion; with api: cpp give offer-id (and operation-id)", name)
+			}
+		}
+		c.PublisherID = in("publisher-id")
+		if c.PublisherID == "" {
+			return c, errors.New("publisher-id is required")
+		}
+		if err := checkID("publisher-id", c.PublisherID); err != nil {
+			return c, err
+		}
+		if err := c.setTargets(in("offer-id"), in("operation-id")); err != nil {
+			return c, err
+		}
 	}
 
 	if err := c.setAuth(in, getenv); err != nil {
@@ -214,11 +254,16 @@ func (c *Config) setOIDC(in func(string) string, getenv Getenv) error {
 	return nil
 }
 
-// Target is one offer to watch and, when known, its operation.
+// Target is one offer to watch and, when known, its operation; with
+// product-ingestion, one job or product.
 type Target struct {
+	// OfferID names the target in logs, annotations and results: the CPP
+	// offer id, or the job, product or external id as given.
 	OfferID string
 	// OperationID is a GUID, or "" to discover the offer's operation.
 	OperationID string
+	// JobID, ProductID or ExternalID (product-ingestion): exactly one is set.
+	JobID, ProductID, ExternalID string
 }
 
 // MaxTargets bounds how many offers one gate watches.
@@ -260,17 +305,73 @@ func (c *Config) setTargets(offersIn, opsIn string) error {
 	default:
 		return fmt.Errorf("operation-id has %d lines but offer-id has %d: give one offer per operation, in the same order, or leave offer-id empty and pass Location values", len(ops), len(offers))
 	}
+	return c.checkTargets("offer-id")
+}
+
+// checkTargets bounds the targets and refuses one listed twice.
+func (c *Config) checkTargets(input string) error {
 	if len(c.Targets) > MaxTargets {
-		return fmt.Errorf("offer-id lists %d offers: at most %d in one gate", len(c.Targets), MaxTargets)
+		return fmt.Errorf("%s lists %d values: at most %d in one gate", input, len(c.Targets), MaxTargets)
 	}
 	for i, t := range c.Targets {
 		for _, u := range c.Targets[:i] {
 			if strings.EqualFold(t.OfferID, u.OfferID) {
-				return fmt.Errorf("offer-id lists offer %s twice", t.OfferID)
+				return fmt.Errorf("%s lists %s twice", input, t.OfferID)
 			}
 		}
 	}
 	return nil
+}
+
+// setIngestionTargets reads job-id, product-id or external-id (exactly one
+// of them, each one value per line) and target.
+func (c *Config) setIngestionTargets(in func(string) string) error {
+	for _, name := range []string{"offer-id", "operation-id"} {
+		if in(name) != "" {
+			return fmt.Errorf("%s is for api: cpp; with api: product-ingestion give product-id, external-id or job-id", name)
+		}
+	}
+	c.SubmissionTarget = strings.ToLower(in("target"))
+	if c.SubmissionTarget != "preview" && c.SubmissionTarget != "live" {
+		return fmt.Errorf("target %q must be preview or live", in("target"))
+	}
+	var given []string
+	for _, name := range []string{"job-id", "product-id", "external-id"} {
+		if in(name) != "" {
+			given = append(given, name)
+		}
+	}
+	switch len(given) {
+	case 0:
+		return errors.New("with api: product-ingestion, give job-id, product-id or external-id")
+	case 1:
+	default:
+		return fmt.Errorf("%s are all given: give only one of job-id, product-id and external-id", strings.Join(given, " and "))
+	}
+	input := given[0]
+	for _, v := range lines(in(input)) {
+		var t Target
+		switch input {
+		case "job-id":
+			if !guidPattern.MatchString(v) {
+				return fmt.Errorf("job-id %q is not a GUID: pass the jobId that POST configure returned", v)
+			}
+			t = Target{OfferID: v, JobID: strings.ToLower(v)}
+		case "product-id":
+			id := strings.TrimPrefix(v, "product/")
+			if !guidPattern.MatchString(id) {
+				return fmt.Errorf("product-id %q is not a durable id (a GUID, or product/ and a GUID): for the id you chose, use external-id", v)
+			}
+			t = Target{OfferID: v, ProductID: strings.ToLower(id)}
+		case "external-id":
+			if err := checkID("external-id", v); err != nil {
+				return err
+			}
+			t = Target{OfferID: v, ExternalID: v}
+		}
+		c.Targets = append(c.Targets, t)
+	}
+	return c.checkTargets(input)
 }
 
 // lines splits a multi-line input into its non-empty, trimmed lines.

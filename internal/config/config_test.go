@@ -229,13 +229,13 @@ func TestSeveralOffers(t *testing.T) {
 	}{
 		{name: "offers only, discovered", offers: "contoso-vm\n\n  contoso-app  \n", want: []Target{{OfferID: "contoso-vm"}, {OfferID: "contoso-app"}}},
 		{name: "Locations name their offers", offers: "<unset>", ops: loc("contoso-vm", guid) + "\n" + loc("contoso-app", other),
-			want: []Target{{"contoso-vm", guid}, {"contoso-app", other}}},
+			want: []Target{{OfferID: "contoso-vm", OperationID: guid}, {OfferID: "contoso-app", OperationID: other}}},
 		{name: "GUIDs pair with offers by line", offers: "contoso-vm\ncontoso-app", ops: guid + "\n" + other,
-			want: []Target{{"contoso-vm", guid}, {"contoso-app", other}}},
+			want: []Target{{OfferID: "contoso-vm", OperationID: guid}, {OfferID: "contoso-app", OperationID: other}}},
 		{name: "counts differ", offers: "contoso-vm\ncontoso-app", ops: guid, wantErrSaying: "operation-id has 1 lines but offer-id has 2"},
 		{name: "a GUID without its offer", offers: "<unset>", ops: loc("contoso-vm", guid) + "\n" + other, wantErrSaying: "line 2 of operation-id " + other + " is a GUID: give its offer"},
 		{name: "Location disagrees with its line", offers: "contoso-vm\ncontoso-app", ops: guid + "\n" + loc("contoso-vm", other), wantErrSaying: `line 2 of operation-id names offer "contoso-vm" but offer-id is "contoso-app"`},
-		{name: "the same offer twice", offers: "contoso-vm\nContoso-VM", wantErrSaying: "offer-id lists offer Contoso-VM twice"},
+		{name: "the same offer twice", offers: "contoso-vm\nContoso-VM", wantErrSaying: "offer-id lists Contoso-VM twice"},
 		{name: "a bad id on any line", offers: "contoso-vm\n../x", wantErrSaying: `offer-id "../x"`},
 	} {
 		ch := map[string]string{"offer-id": tc.offers, "operation-id": tc.ops}

@@ -15,23 +15,28 @@ type Input struct {
 // Inputs lists every input the action accepts, in the order action.yml shows them.
 func Inputs() []Input {
 	return []Input{
-		{Name: "publisher-id", Required: true, Description: "Publisher id in the Cloud Partner Portal, e.g. contoso."},
+		{Name: "api", Default: "cpp", Description: "The API to watch: cpp (Cloud Partner Portal) or product-ingestion (Partner Center's product-ingestion API, CPP's successor)."},
+		{Name: "publisher-id", Description: "Publisher id in the Cloud Partner Portal, e.g. contoso. Required with api: cpp."},
 		{Name: "offer-id", Description: "Offer id, or several, one per line, watched at once. Required unless operation-id holds Location values, which name their offers."},
 		{Name: "operation-id", Description: "The operation to watch: its GUID, or the Location / Operation-Location header value returned by Publish, Go-live or Cancel; several, one per line, pair with offer-id's lines. Empty: each offer's running operation, else its newest."},
+		{Name: "job-id", Description: "api: product-ingestion. The configure job to watch (the jobId that POST configure returned); several, one per line."},
+		{Name: "product-id", Description: "api: product-ingestion. The product's durable id (GUID or product/GUID): the gate judges its newest submission to target; several, one per line."},
+		{Name: "external-id", Description: "api: product-ingestion. Instead of product-id: the product's external id (its CPP offer id), looked up with GET product?externalId=; several, one per line."},
+		{Name: "target", Default: "preview", Description: "api: product-ingestion, with product-id or external-id: the submission's target, preview or live."},
 		{Name: "tenant-id", Description: "Azure AD tenant (GUID or domain) of the app that calls the API."},
 		{Name: "client-id", Description: "Application (client) id of that app."},
 		{Name: "client-secret", Secret: true, Description: "Client secret of that app. Pass it from a secret. Leave it empty to sign in with the job's OIDC token instead (needs permissions: id-token: write and a federated credential on the app)."},
 		{Name: "oidc-audience", Default: "api://AzureADTokenExchange", Description: "Audience of the job's OIDC token when signing in without client-secret."},
 		{Name: "access-token", Secret: true, Description: "A bearer token for the API, used as is instead of tenant-id/client-id/client-secret."},
 		{Name: "authority-host", Default: "https://login.microsoftonline.com", Description: "Azure AD authority host."},
-		{Name: "api-url", Default: "https://cloudpartner.azure.com", Description: "Cloud Partner Portal API base URL."},
-		{Name: "api-version", Default: "2017-10-31", Description: "CPP API version."},
+		{Name: "api-url", Description: "API base URL. Empty: https://cloudpartner.azure.com (cpp), https://graph.microsoft.com/rp/product-ingestion (product-ingestion)."},
+		{Name: "api-version", Description: "API version. Empty: 2017-10-31 (cpp), 2022-03-01-preview2 (product-ingestion)."},
 		{Name: "timeout", Default: "60m", Description: "How long to wait in all (Go duration, e.g. 90m, 5h30m)."},
 		{Name: "initial-interval", Default: "15s", Description: "First wait between polls; waits grow exponentially from here."},
 		{Name: "max-interval", Default: "5m", Description: "Longest wait between polls, jitter included (a server's Retry-After may ask for more)."},
 		{Name: "wait", Default: "true", Description: "Wait for the operation to finish. With false, check it once: set every output and exit 0 while it runs or awaits sign-off, 1 if it failed or is blocked (for scheduled checks of a publish that takes days)."},
-		{Name: "stop-at-signoff", Default: "true", Description: "Succeed when the operation reaches publisher sign-off (preview ready, waiting for Go Live)."},
-		{Name: "cancel-on-interrupt", Default: "false", Description: "When the job is cancelled while waiting, also ask the API to cancel the publishing operation (POST …/offers/{offer}/cancel) before exiting."},
+		{Name: "stop-at-signoff", Default: "true", Description: "api: cpp. Succeed when the operation reaches publisher sign-off (preview ready, waiting for Go Live)."},
+		{Name: "cancel-on-interrupt", Default: "false", Description: "When the job is cancelled while waiting, also ask the API to cancel the publishing operation (cpp: POST …/offers/{offer}/cancel; product-ingestion: POST configure/{jobId}/cancel) before exiting."},
 		{Name: "annotate", Default: "warning", Description: "Lowest message level that becomes an annotation: error, warning, information or none."},
 	}
 }

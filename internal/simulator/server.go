@@ -1,7 +1,9 @@
-// Package simulator is an in-process Cloud Partner Portal and Azure AD token
-// endpoint, faithful to the reference pages and their quirks: the operation
-// wrapped in a one-element array, mixed status spellings, blocked steps. The
-// demo and the tests run the real gate against it.
+// Package simulator is an in-process Cloud Partner Portal, Partner Center
+// product-ingestion API and Azure AD token endpoint, faithful to the
+// reference pages and their quirks: the operation wrapped in a one-element
+// array, mixed status spellings, blocked steps; jobID spelled as the
+// ingestion docs spell it, tokens bound to their audience. The demo and the
+// tests run the real gate against it.
 package simulator
 
 import (
@@ -45,9 +47,10 @@ type Request struct {
 // Server is the simulated API. Its zero value is not usable; call New.
 type Server struct {
 	mu        sync.Mutex
-	plays     map[string]*play     // the operation played for each offer that has one
-	tokens    map[string]time.Time // issued token → expiry
-	idTokens  map[string]idToken   // issued OIDC ID token → its claims
+	plays     map[string]*play   // the operation played for each offer that has one
+	tokens    map[string]grant   // issued token → what it is good for
+	ingest    *ingestState       // the product-ingestion side
+	idTokens  map[string]idToken // issued OIDC ID token → its claims
 	idTTL     time.Duration
 	requests  []Request
 	tokenTTL  time.Duration
@@ -111,7 +114,8 @@ func WithIntercept(f func(w http.ResponseWriter, r *http.Request) bool) Option {
 func New(sc Scenario, opts ...Option) *Server {
 	s := &Server{
 		plays:     map[string]*play{Offer: {id: OperationID, scenario: sc}},
-		tokens:    map[string]time.Time{},
+		tokens:    map[string]grant{},
+		ingest:    newIngestState(sc),
 		idTokens:  map[string]idToken{},
 		idTTL:     5 * time.Minute,
 		tokenTTL:  time.Hour,
@@ -152,7 +156,7 @@ func (s *Server) Count(method, part string) int {
 func (s *Server) RevokeTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tokens = map[string]time.Time{}
+	s.tokens = map[string]grant{}
 }
 
 // Polls is how many times the operation was fetched.
@@ -219,6 +223,7 @@ func (s *Server) routes() {
 	mux.HandleFunc("GET /api/publishers/{p}/offers/{o}/operations/{id}", s.api(s.operation))
 	mux.HandleFunc("POST /api/publishers/{p}/offers/{o}/publish", s.api(s.publish))
 	mux.HandleFunc("POST /api/publishers/{p}/offers/{o}/cancel", s.api(s.cancel))
+	s.ingestRoutes(mux)
 	s.mux = mux
 }
 
@@ -240,23 +245,55 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		s.federated(w, r)
 	case r.PostForm.Get("client_secret") != ClientSecret:
 		aadError(w, http.StatusUnauthorized, "invalid_client", "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.")
-	case r.PostForm.Get("resource") != "https://cloudpartner.azure.com" && r.PostForm.Get("scope") != "https://cloudpartner.azure.com/.default":
+	case resource(r) == "":
 		aadError(w, http.StatusBadRequest, "invalid_resource", "AADSTS500011: The resource principal was not found in the tenant.")
 	default:
-		s.issue(w)
+		s.issue(w, resource(r))
 	}
 }
 
-// issue answers a token request with a new access token.
-func (s *Server) issue(w http.ResponseWriter) {
+// The APIs' token audiences.
+const (
+	CPPResource   = "https://cloudpartner.azure.com"
+	GraphResource = "https://graph.microsoft.com"
+)
+
+// resource is the audience a token request asks for (v1 resource or v2
+// scope), "" when it is neither API's.
+func resource(r *http.Request) string {
+	for _, res := range []string{CPPResource, GraphResource} {
+		if r.PostForm.Get("resource") == res || r.PostForm.Get("scope") == res+"/.default" {
+			return res
+		}
+	}
+	return ""
+}
+
+// grant is an issued access token: until when, and for which API.
+type grant struct {
+	expiry   time.Time
+	resource string
+}
+
+// valid reports whether the request's bearer token is live and for resource.
+func (s *Server) valid(r *http.Request, resource string) bool {
+	auth := r.Header.Get("Authorization")
+	s.mu.Lock()
+	g, issued := s.tokens[strings.TrimPrefix(auth, "Bearer ")]
+	s.mu.Unlock()
+	return strings.HasPrefix(auth, "Bearer ") && issued && time.Now().Before(g.expiry) && g.resource == resource
+}
+
+// issue answers a token request with a new access token for resource.
+func (s *Server) issue(w http.ResponseWriter, resource string) {
 	tok := "sim-token-" + randomHex()
 	s.mu.Lock()
 	ttl := s.tokenTTL
-	s.tokens[tok] = time.Now().Add(ttl)
+	s.tokens[tok] = grant{time.Now().Add(ttl), resource}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]string{
 		"token_type": "Bearer", "expires_in": fmt.Sprint(int(ttl.Seconds())),
-		"resource": "https://cloudpartner.azure.com", "access_token": tok,
+		"resource": resource, "access_token": tok,
 	})
 }
 
@@ -299,7 +336,7 @@ func (s *Server) federated(w http.ResponseWriter, r *http.Request) {
 	case time.Now().After(claims.expiry):
 		aadError(w, http.StatusBadRequest, "invalid_client", "AADSTS700024: Client assertion is not within its valid time range.")
 	default:
-		s.issue(w)
+		s.issue(w, resource(r))
 	}
 }
 
@@ -314,12 +351,7 @@ func aadError(w http.ResponseWriter, code int, kind, desc string) {
 // api checks the bearer token, api-version and publisher before h runs.
 func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		auth := r.Header.Get("Authorization")
-		s.mu.Lock()
-		expiry, issued := s.tokens[strings.TrimPrefix(auth, "Bearer ")]
-		ok := strings.HasPrefix(auth, "Bearer ") && issued && time.Now().Before(expiry)
-		s.mu.Unlock()
-		if !ok {
+		if !s.valid(r, CPPResource) {
 			w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="https://login.windows.net/`+Tenant+`"`)
 			apiError(w, http.StatusUnauthorized, "Unauthorized", "Authentication failed. The 'Authorization' header is missing or invalid.")
 			return
@@ -340,12 +372,15 @@ func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// Authorize issues a token without the AAD endpoint, for tests that pass access-token.
-func (s *Server) Authorize() string {
+// Authorize issues a CPP token without the AAD endpoint, for tests that pass access-token.
+func (s *Server) Authorize() string { return s.AuthorizeFor(CPPResource) }
+
+// AuthorizeFor issues a token for resource (CPPResource or GraphResource).
+func (s *Server) AuthorizeFor(resource string) string {
 	tok := "sim-token-" + randomHex()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tokens[tok] = time.Now().Add(s.tokenTTL)
+	s.tokens[tok] = grant{time.Now().Add(s.tokenTTL), resource}
 	return tok
 }
 

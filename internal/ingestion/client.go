@@ -1,0 +1,101 @@
+// Package ingestion speaks HTTP to Partner Center's product-ingestion API
+// (graph.microsoft.com/rp/product-ingestion), CPP's successor, and returns
+// values. It never prints. What it fetches maps onto snapshot.Operation, so
+// the poller and reporter do not know which API fed them.
+package ingestion
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
+)
+
+// Defaults for api: product-ingestion.
+const (
+	DefaultURL     = "https://graph.microsoft.com/rp/product-ingestion"
+	DefaultVersion = "2022-03-01-preview2"
+	// Resource is the token audience: the API lives under Microsoft Graph.
+	Resource = "https://graph.microsoft.com"
+)
+
+// Client calls the product-ingestion API at one base URL and $version.
+type Client struct {
+	base    *url.URL
+	version string
+	api     *apihttp.Client
+}
+
+// New returns a client for the API at base (e.g. DefaultURL).
+func New(base *url.URL, version string, tokens apihttp.Tokens, opts ...apihttp.Option) *Client {
+	return &Client{base: base, version: version, api: apihttp.New(tokens, Meaning, opts...)}
+}
+
+// JobStatus fetches a configure job's status (GET configure/{jobId}/status).
+func (c *Client) JobStatus(ctx context.Context, jobID string) (JobStatus, error) {
+	return apihttp.Get(ctx, c.api, "GET configure status", c.URL(nil, "configure", jobID, "status"), DecodeJobStatus)
+}
+
+// Submissions lists a product's active submissions (GET submission/{productId}).
+func (c *Client) Submissions(ctx context.Context, productID string) ([]Submission, error) {
+	return apihttp.Get(ctx, c.api, "GET submission", c.URL(nil, "submission", productID), DecodeSubmissions)
+}
+
+// ProductsByExternalID looks a product up by its external id (the CPP offer
+// id): GET product?externalId=….
+func (c *Client) ProductsByExternalID(ctx context.Context, externalID string) ([]Product, error) {
+	return apihttp.Get(ctx, c.api, "GET product", c.URL(url.Values{"externalId": {externalID}}, "product"), DecodeProducts)
+}
+
+// CancelJob asks the API to cancel a configure job (POST configure/{jobId}/cancel).
+func (c *Client) CancelJob(ctx context.Context, jobID string) (JobStatus, error) {
+	resp, err := c.api.Do(ctx, http.MethodPost, "POST configure cancel", c.URL(nil, "configure", jobID, "cancel"))
+	if err != nil {
+		return JobStatus{}, err
+	}
+	st, _ := DecodeJobStatus(resp.Body) // the acceptance is what matters; the body is a bonus
+	return st, nil
+}
+
+// URL builds a request URL. Every segment is path-escaped, so an id cannot
+// add a segment, a query or a fragment; $version is always set.
+func (c *Client) URL(query url.Values, segments ...string) string {
+	var b strings.Builder
+	b.WriteString(strings.TrimSuffix(c.base.String(), "/"))
+	for _, s := range segments {
+		b.WriteByte('/')
+		b.WriteString(url.PathEscape(s))
+	}
+	// $version is written as the docs spell it, not percent-encoded.
+	b.WriteString("?$version=")
+	b.WriteString(url.QueryEscape(c.version))
+	if len(query) > 0 {
+		b.WriteByte('&')
+		b.WriteString(query.Encode())
+	}
+	return b.String()
+}
+
+// Meaning explains an HTTP status from the product-ingestion API and what
+// the user should do about it.
+func Meaning(code int) string {
+	switch {
+	case code == http.StatusBadRequest:
+		return "bad or malformed request: check api-version ($version) and the ids"
+	case code == http.StatusUnauthorized:
+		return "the token was refused: check tenant-id, client-id and client-secret (or access-token), and that the token is for https://graph.microsoft.com"
+	case code == http.StatusForbidden:
+		return "forbidden: the app (service principal) has not been added to the Partner Center account (Account settings → User management → Microsoft Entra applications), or lacks the Manager role"
+	case code == http.StatusNotFound:
+		return "not found: the job or product does not exist in this Partner Center account"
+	case code == http.StatusConflict:
+		return "conflict: another request on this product is in the way"
+	case code == http.StatusTooManyRequests:
+		return "throttled: too many requests (the API asks for at most one status request a minute)"
+	case code >= 500:
+		return "the service had a problem"
+	}
+	return ""
+}

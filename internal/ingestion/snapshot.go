@@ -1,0 +1,64 @@
+package ingestion
+
+import (
+	"fmt"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
+)
+
+// Step ids of the snapshots below: outputs (failed-step, steps) name them.
+const (
+	JobStep = "configure"
+)
+
+// Snapshot maps a configure job onto an operation with one step, whose
+// messages are the job's errors: the reporter annotates them, and a failed
+// job's verdict quotes the first.
+func (j *JobStatus) Snapshot() snapshot.Operation {
+	st := state(j.JobStatus, j.JobResult)
+	step := snapshot.Step{
+		ID:          JobStep,
+		Name:        "Configure request",
+		Description: "Partner Center validates and applies the configure request",
+		Status:      st,
+		Messages:    make([]snapshot.Message, 0, len(j.Errors)),
+	}
+	if s, _ := snapshot.ParseState(st); s == snapshot.StateCompleted || s == snapshot.StateFailed || s == snapshot.StateCanceled {
+		step.ProgressPercentage = 100
+	}
+	ts := j.JobEnd
+	if ts == "" || ts == "0001-01-01T00:00:00" { // the API's "not ended yet"
+		ts = j.JobStart
+	}
+	for i := range j.Errors {
+		step.Messages = append(step.Messages, snapshot.Message{HTML: escape(j.Errors[i].Text()), Level: "error", Timestamp: ts})
+	}
+	return snapshot.Operation{ID: j.JobID, Status: st, SubmissionType: "configure", Steps: []snapshot.Step{step}}
+}
+
+// Snapshot maps a submission onto an operation with one step, named after its
+// target. A submission carries no messages; a failed one gets an error
+// message pointing at Partner Center, where the reasons are.
+func (s *Submission) Snapshot() snapshot.Operation {
+	st := state(s.Status, s.Result)
+	target := s.Target.TargetType
+	step := snapshot.Step{
+		ID:          target,
+		Name:        "Publish to " + target,
+		Description: "lifecycle state " + firstNonEmpty(s.LifecycleState, "unknown"),
+		Status:      st,
+		Messages:    []snapshot.Message{},
+	}
+	switch v, _ := snapshot.ParseState(st); v {
+	case snapshot.StateCompleted:
+		step.ProgressPercentage = 100
+	case snapshot.StateFailed:
+		step.ProgressPercentage = 100
+		step.Messages = append(step.Messages, snapshot.Message{
+			HTML:      escape(fmt.Sprintf("Submission %s to %s failed: Partner Center shows why on the offer's publish status page.", s.ID, target)),
+			Level:     "error",
+			Timestamp: s.Created,
+		})
+	}
+	return snapshot.Operation{ID: s.ID, Status: st, SubmissionType: target, Steps: []snapshot.Step{step}}
+}
