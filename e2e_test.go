@@ -101,7 +101,7 @@ func inputsFor(url string) map[string]string {
 		"tenant-id": simulator.Tenant, "client-id": simulator.ClientID, "client-secret": simulator.ClientSecret,
 		"authority-host": url, "api-url": url, "initial-interval": "5ms", "max-interval": "20ms", "timeout": "30s",
 		// What the runner passes for inputs the workflow left out: action.yml's defaults.
-		"api-version": "2017-10-31", "stop-at-signoff": "true", "annotate": "warning",
+		"api": "cpp", "stop-at-signoff": "true", "annotate": "warning", "target": "preview",
 	}
 }
 
@@ -170,6 +170,8 @@ func TestBinaryBadInputMakesNoRequest(t *testing.T) {
 	}{
 		{"operation-id", "operation-id", "not-a-guid", "operation-id is neither a GUID nor an operation URL"},
 		{"no secret and no OIDC permission", "client-secret", "", "permissions: id-token: write"},
+		{"product-ingestion without a job or product", "api", "product-ingestion", "offer-id is for api: cpp"},
+		{"an unknown api", "api", "partner-center", `api "partner-center" must be cpp or product-ingestion`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sim, url := startSim(t, "publish")

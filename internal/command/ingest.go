@@ -23,6 +23,7 @@ func (j *ingestionJob) start() string {
 }
 
 func (j *ingestionJob) id() string { return j.jobID }
+func (*ingestionJob) kind() string { return "job" }
 
 func (j *ingestionJob) fetch(ctx context.Context) (snapshot.Operation, error) {
 	st, err := j.client.JobStatus(ctx, j.jobID)
@@ -66,6 +67,7 @@ func (p *ingestionProduct) start() string {
 }
 
 func (p *ingestionProduct) id() string { return p.submission }
+func (*ingestionProduct) kind() string { return "product" }
 
 func (p *ingestionProduct) fetch(ctx context.Context) (snapshot.Operation, error) {
 	if p.productID == "" {

@@ -27,6 +27,8 @@ type follower interface {
 	fetch(ctx context.Context) (snapshot.Operation, error)
 	// id is the operation, job or submission followed, once known.
 	id() string
+	// kind names what the target is: offer, product or job.
+	kind() string
 	// cancel asks the API to cancel the work and says what came of it.
 	cancel(ctx context.Context) (string, error)
 }
@@ -55,7 +57,7 @@ func (w *watch) run(ctx context.Context, cfg config.Config, clock poll.Clock) ve
 		Observer:        w.log,
 	}
 	v := p.Run(ctx)
-	v.OperationID, v.OfferID = w.f.id(), w.name
+	v.OperationID, v.OfferID, v.Kind = w.f.id(), w.name, w.f.kind()
 	if v.Status == verdict.Interrupted && cfg.CancelOnInterrupt {
 		v.Err = w.cancel(v.Err)
 	}
@@ -107,7 +109,8 @@ func (o *cppOperation) start() string {
 	return fmt.Sprintf("Looking up the operation of offer %s (publisher %s)", o.offer, o.publisher)
 }
 
-func (o *cppOperation) id() string { return o.opID }
+func (o *cppOperation) id() string   { return o.opID }
+func (o *cppOperation) kind() string { return "offer" }
 
 func (o *cppOperation) cancel(ctx context.Context) (string, error) {
 	loc, err := o.client.Cancel(ctx, o.publisher, o.offer)

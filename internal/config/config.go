@@ -266,6 +266,17 @@ type Target struct {
 	JobID, ProductID, ExternalID string
 }
 
+// key identifies the target whatever the spelling it was given in
+// (product/GUID and GUID are one product).
+func (t Target) key() string {
+	for _, k := range []string{t.JobID, t.ProductID, t.ExternalID} {
+		if k != "" {
+			return k
+		}
+	}
+	return t.OfferID
+}
+
 // MaxTargets bounds how many offers one gate watches.
 const MaxTargets = 50
 
@@ -315,7 +326,7 @@ func (c *Config) checkTargets(input string) error {
 	}
 	for i, t := range c.Targets {
 		for _, u := range c.Targets[:i] {
-			if strings.EqualFold(t.OfferID, u.OfferID) {
+			if strings.EqualFold(t.key(), u.key()) {
 				return fmt.Errorf("%s lists %s twice", input, t.OfferID)
 			}
 		}

@@ -254,3 +254,57 @@ func TestSeveralOffers(t *testing.T) {
 		}
 	}
 }
+
+func TestProductIngestion(t *testing.T) {
+	ingest := func(changes map[string]string) map[string]string {
+		m := with(map[string]string{"api": "product-ingestion", "publisher-id": "<unset>", "offer-id": "<unset>", "operation-id": "<unset>"})
+		for k, v := range changes {
+			m[k] = v
+		}
+		return m
+	}
+	c, err := Load(env(ingest(map[string]string{"product-id": "product/" + strings.ToUpper(guid) + "\n" + "11111111-2222-4333-8444-555555555555"})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.API != APIProductIngestion || c.APIURL.String() != "https://graph.microsoft.com/rp/product-ingestion" || c.APIVersion != "2022-03-01-preview2" || c.SubmissionTarget != "preview" {
+		t.Errorf("api %s url %s version %s target %s: per-api defaults not applied", c.API, c.APIURL, c.APIVersion, c.SubmissionTarget)
+	}
+	if len(c.Targets) != 2 || c.Targets[0].ProductID != guid || c.Targets[0].OfferID != "product/"+strings.ToUpper(guid) {
+		t.Errorf("targets = %+v", c.Targets)
+	}
+	c, err = Load(env(ingest(map[string]string{"job-id": guid, "target": "LIVE", "api-url": "http://127.0.0.1:9/rp/product-ingestion", "api-version": "2022-07-01"})))
+	if err != nil || c.Targets[0].JobID != guid || c.SubmissionTarget != "live" || c.APIVersion != "2022-07-01" || c.APIURL.Port() != "9" {
+		t.Errorf("job-id: %+v, %v", c, err)
+	}
+	c, err = Load(env(ingest(map[string]string{"external-id": "contoso-vm"})))
+	if err != nil || c.Targets[0].ExternalID != "contoso-vm" {
+		t.Errorf("external-id: %+v, %v", c.Targets, err)
+	}
+	// With api: cpp, the defaults stay CPP's whatever product-ingestion's are.
+	if c, err := Load(env(base())); err != nil || c.API != APICPP || c.APIURL.Host != "cloudpartner.azure.com" {
+		t.Errorf("cpp defaults: %v %v", c.APIURL, err)
+	}
+
+	for name, tc := range map[string]struct {
+		in   map[string]string
+		want string
+	}{
+		"unknown api":              {ingest(map[string]string{"api": "graph", "job-id": guid}), `api "graph" must be cpp or product-ingestion`},
+		"nothing to watch":         {ingest(nil), "give job-id, product-id or external-id"},
+		"two kinds":                {ingest(map[string]string{"job-id": guid, "product-id": guid}), "job-id and product-id are all given"},
+		"offer-id with ingestion":  {ingest(map[string]string{"offer-id": "contoso-vm", "job-id": guid}), "offer-id is for api: cpp"},
+		"job-id with cpp":          {with(map[string]string{"job-id": guid}), "job-id is for api: product-ingestion"},
+		"job-id not a GUID":        {ingest(map[string]string{"job-id": "job-1"}), `job-id "job-1" is not a GUID`},
+		"product-id not durable":   {ingest(map[string]string{"product-id": "contoso-vm"}), `product-id "contoso-vm" is not a durable id`},
+		"external-id with a slash": {ingest(map[string]string{"external-id": "a/b"}), `external-id "a/b" may only hold`},
+		"bad target":               {ingest(map[string]string{"product-id": guid, "target": "draft"}), `target "draft" must be preview or live`},
+		"a product twice":          {ingest(map[string]string{"product-id": guid + "\nproduct/" + guid}), "twice"},
+		"publisher-id with cpp":    {with(map[string]string{"publisher-id": "<unset>"}), "publisher-id is required"},
+	} {
+		_, err := Load(env(tc.in))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want an error containing %q", name, err, tc.want)
+		}
+	}
+}

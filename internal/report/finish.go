@@ -268,7 +268,7 @@ func Headline(v verdict.Verdict) string {
 		} else if v.FailedStep != "" {
 			msg += ": " + firstError(v, v.FailedStep)
 		}
-		return msg + "."
+		return sentence(msg)
 	case verdict.Canceled:
 		return "The operation was canceled."
 	case verdict.Running:
@@ -287,6 +287,21 @@ func Headline(v verdict.Verdict) string {
 		return inert(v.Err.Error())
 	}
 	return string(v.Status)
+}
+
+func capital(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// sentence ends msg with a full stop unless the server's text already did.
+func sentence(msg string) string {
+	if strings.HasSuffix(msg, ".") || strings.HasSuffix(msg, "!") || strings.HasSuffix(msg, "?") {
+		return msg
+	}
+	return msg + "."
 }
 
 func stepTitle(v verdict.Verdict, id string) string {
@@ -363,14 +378,15 @@ func summary(views []view) string {
 	}
 	var b strings.Builder
 	p := primary(views)
-	fmt.Fprintf(&b, "## %s Marketplace publish: %s (%d offers)\n\n| Offer | Status | Operation | Polls |\n|---|---|---|---:|\n", icon(p.Status), p.Status, len(views))
+	noun := views[0].Noun() // one gate watches one kind
+	fmt.Fprintf(&b, "## %s Marketplace publish: %s (%d %ss)\n\n| %s | Status | Operation | Polls |\n|---|---|---|---:|\n", icon(p.Status), p.Status, len(views), noun, capital(noun))
 	for _, w := range views {
 		fmt.Fprintf(&b, "| `%s` | %s %s | `%s` | %d |\n", w.OfferID, icon(w.Status), w.Status, w.OperationID, w.Polls)
 	}
 	b.WriteString("\n")
 	each := (summaryBudget - b.Len()) / len(views)
 	for _, w := range views {
-		b.WriteString(w.section("###", "Offer `"+w.OfferID+"`", each))
+		b.WriteString(w.section("###", capital(w.Noun())+" `"+w.OfferID+"`", each))
 	}
 	return b.String()
 }
@@ -384,7 +400,7 @@ func (w view) section(h, title string, budget int) string {
 	fmt.Fprintf(&b, "%s\n\n", md(w.headline))
 	var facts []string
 	if w.OfferID != "" {
-		facts = append(facts, "offer `"+w.OfferID+"`")
+		facts = append(facts, w.Noun()+" `"+w.OfferID+"`")
 	}
 	if w.OperationID != "" {
 		facts = append(facts, "operation `"+w.OperationID+"`")

@@ -388,3 +388,13 @@ func TestRunawayOperationStaysInsideRunnerLimits(t *testing.T) {
 		t.Error("the log lacks the last message: every message must be logged")
 	}
 }
+
+func TestHeadlineEndsOnce(t *testing.T) {
+	for _, errText := range []string{"Renew the VHD SAS URI and publish again.", "Renew the VHD SAS URI and publish again"} {
+		op := &snapshot.Operation{Status: "failed", Error: snapshot.ErrorText(errText)}
+		got := Headline(verdict.Verdict{Status: verdict.Failed, Operation: op})
+		if got != "The publish failed: Renew the VHD SAS URI and publish again." {
+			t.Errorf("headline for %q = %q", errText, got)
+		}
+	}
+}

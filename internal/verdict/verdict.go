@@ -40,6 +40,9 @@ type Verdict struct {
 	Status      Status
 	OperationID string
 	OfferID     string
+	// Kind names what OfferID is: "offer" (CPP, and when empty), "product"
+	// or "job" (product-ingestion).
+	Kind string
 	// Operation is the last snapshot seen; nil when none was fetched.
 	Operation   *snapshot.Operation
 	BlockedStep string
@@ -48,4 +51,12 @@ type Verdict struct {
 	Elapsed     time.Duration
 	// Err explains Error, TimedOut and Interrupted verdicts; nil otherwise.
 	Err error
+}
+
+// Noun is Kind, "offer" when unset.
+func (v *Verdict) Noun() string {
+	if v.Kind == "" {
+		return "offer"
+	}
+	return v.Kind
 }
