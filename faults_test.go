@@ -44,6 +44,9 @@ type faultCase struct {
 	name     string
 	scenario string            // simulator scenario; "publish" when empty
 	inputs   map[string]string // overrides of inputsFor; "{closed}" is a port nobody listens on
+	// ingestion runs the case against api: product-ingestion, watching what
+	// it names (job-id, product-id or external-id); inputs still override.
+	ingestion map[string]string
 	sim      []simulator.Option
 	api      fault // GET operation requests
 	token    fault // token endpoint requests
@@ -76,11 +79,17 @@ func (f *faultRun) log() string { return f.stdout + "\n" + f.stderr }
 func (f *faultRun) opRequests() []simulator.Request {
 	var out []simulator.Request
 	for _, r := range f.sim.Requests() {
-		if strings.Contains(r.Path, "/operations/") {
+		if strings.Contains(r.Path, "/operations/") || isIngestionPoll(r.Path) {
 			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// isIngestionPoll: a product-ingestion request that fetches a snapshot.
+func isIngestionPoll(path string) bool {
+	p, ok := strings.CutPrefix(path, simulator.IngestionPath+"/")
+	return ok && (strings.HasPrefix(p, "submission/") || strings.HasPrefix(p, "configure/") && strings.HasSuffix(p, "/status"))
 }
 
 func (f *faultRun) count(method, pathPart string) int { return f.sim.Count(method, pathPart) }
@@ -411,6 +420,49 @@ func TestFaults(t *testing.T) {
 					t.Errorf("markup reached the summary:\n%s", f.summary)
 				}
 			}},
+
+		// The product-ingestion API goes through the same transport and poller.
+		{name: "ingestion: 429 Retry-After on job status", ingestion: map[string]string{"job-id": simulator.JobID},
+			api: first(1, answer(429, map[string]string{"Retry-After": "1"}, `{"error":{"code":"tooManyRequests","message":"Rate limit is exceeded."}}`)),
+			status: "completed", code: 0, within: 5 * time.Second,
+			check: func(t *testing.T, f *faultRun) {
+				if gap := f.gapAfterFirst(t); gap < time.Second {
+					t.Errorf("retried after %v; the server asked for 1s", gap)
+				}
+			}},
+		{name: "ingestion: 502 HTML page on submissions", ingestion: map[string]string{"product-id": simulator.ProductID},
+			api: first(2, answer(502, map[string]string{"Content-Type": "text/html"}, htmlPage)), status: "completed", code: 0, within: 5 * time.Second,
+			check: reportedOnce("HTTP 502")},
+		{name: "ingestion: unknown job", ingestion: map[string]string{"job-id": "00000000-0000-4000-8000-000000000000"},
+			status: "error", code: 1, within: 2 * time.Second, check: permanent("job-id 00000000-0000-4000-8000-000000000000 was not found (HTTP 404)")},
+		{name: "ingestion: 403", ingestion: map[string]string{"job-id": simulator.JobID},
+			api:    always(answer(403, nil, `{"error":{"code":"Forbidden","message":"Access denied."}}`)),
+			status: "error", code: 1, within: 2 * time.Second, check: permanent("has not been added to the Partner Center account")},
+		{name: "ingestion: a CPP token", ingestion: map[string]string{"job-id": simulator.JobID},
+			inputs: map[string]string{"client-secret": "", "tenant-id": "", "client-id": "", "access-token": "{cpp-token}"},
+			status: "error", code: 1, within: 2 * time.Second,
+			check: func(t *testing.T, f *faultRun) {
+				// A 401 is tried once more (a token can be revoked), then final.
+				if n := len(f.opRequests()); n != 2 || !strings.Contains(f.stdout, "the token is for https://graph.microsoft.com") {
+					t.Errorf("%d requests; want 2 and the audience named:\n%s", n, f.stdout)
+				}
+			}},
+		{name: "ingestion: cancel-on-interrupt cancels the job", ingestion: map[string]string{"job-id": simulator.JobID},
+			inputs: merge(sleepy, map[string]string{"cancel-on-interrupt": "true"}), signals: []os.Signal{syscall.SIGTERM},
+			status: "interrupted", code: 1, within: time.Second,
+			check: func(t *testing.T, f *faultRun) {
+				if f.count("POST", "/configure/"+simulator.JobID+"/cancel") != 1 || !strings.Contains(f.stdout, "accepted the request to cancel configure job") {
+					t.Errorf("want one job cancel request, and the log to say so:\n%s", f.stdout)
+				}
+			}},
+		{name: "ingestion: cancel-on-interrupt on a product", ingestion: map[string]string{"product-id": simulator.ProductID},
+			inputs: merge(sleepy, map[string]string{"cancel-on-interrupt": "true"}), signals: []os.Signal{os.Interrupt},
+			status: "interrupted", code: 1, within: time.Second,
+			check: func(t *testing.T, f *faultRun) {
+				if n := len(f.sim.Requests()) - len(f.opRequests()) - f.count("POST", "/oauth2/"); n != 0 || !strings.Contains(f.stdout, "cancels configure jobs, not submissions") {
+					t.Errorf("%d other requests; want none, and the log to say a submission cannot be cancelled:\n%s", n, f.stdout)
+				}
+			}},
 		{name: "path traversal in offer-id", inputs: map[string]string{"offer-id": "../../offers/other"},
 			status: "error", code: 1, within: 2 * time.Second,
 			check: func(t *testing.T, f *faultRun) {
@@ -478,7 +530,7 @@ func runFault(t *testing.T, tc faultCase) *faultRun {
 		switch {
 		case strings.Contains(r.URL.Path, "/oauth2/"):
 			kind, f = "token", tc.token
-		case strings.Contains(r.URL.Path, "/operations/"):
+		case strings.Contains(r.URL.Path, "/operations/"), isIngestionPoll(r.URL.Path):
 			kind, f = "api", tc.api
 			once.Do(func() { close(polled) })
 		}
@@ -500,9 +552,15 @@ func runFault(t *testing.T, tc faultCase) *faultRun {
 	close(ready)
 
 	in := inputsFor(url)
+	if tc.ingestion != nil {
+		in = ingestionInputs(url, tc.ingestion)
+	}
 	for k, v := range tc.inputs {
-		if v == "{closed}" {
+		switch v {
+		case "{closed}":
 			v = closedURL(t)
+		case "{cpp-token}":
+			v = sim.Authorize()
 		}
 		in[k] = v
 	}
