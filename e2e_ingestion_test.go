@@ -2,6 +2,8 @@ package main_test
 
 import (
 	"encoding/json"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -94,5 +96,15 @@ func TestBinaryIngestionManyAndOnce(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "product 00000000-0000-4000-8000-000000000000 was not found (HTTP 404)") {
 		t.Errorf("the unknown product is not named:\n%s", r.stdout)
+	}
+}
+
+func TestBinaryDemoIngestionFailed(t *testing.T) {
+	cmd := exec.Command(binary, "demo", "failed", "product-ingestion")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	out, err := cmd.CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), "POST configure") || !strings.Contains(string(out), "to preview failed") {
+		t.Fatalf("err %v\n%s", err, out)
 	}
 }

@@ -47,10 +47,10 @@ type faultCase struct {
 	// ingestion runs the case against api: product-ingestion, watching what
 	// it names (job-id, product-id or external-id); inputs still override.
 	ingestion map[string]string
-	sim      []simulator.Option
-	api      fault // GET operation requests
-	token    fault // token endpoint requests
-	other    fault // any other API request (cancel, offers, submissions)
+	sim       []simulator.Option
+	api       fault // GET operation requests
+	token     fault // token endpoint requests
+	other     fault // any other API request (cancel, offers, submissions)
 	// signals are sent once the binary has made its first operation request;
 	// within then bounds the time from the first signal to the exit.
 	signals []os.Signal
@@ -423,7 +423,7 @@ func TestFaults(t *testing.T) {
 
 		// The product-ingestion API goes through the same transport and poller.
 		{name: "ingestion: 429 Retry-After on job status", ingestion: map[string]string{"job-id": simulator.JobID},
-			api: first(1, answer(429, map[string]string{"Retry-After": "1"}, `{"error":{"code":"tooManyRequests","message":"Rate limit is exceeded."}}`)),
+			api:    first(1, answer(429, map[string]string{"Retry-After": "1"}, `{"error":{"code":"tooManyRequests","message":"Rate limit is exceeded."}}`)),
 			status: "completed", code: 0, within: 5 * time.Second,
 			check: func(t *testing.T, f *faultRun) {
 				if gap := f.gapAfterFirst(t); gap < time.Second {
