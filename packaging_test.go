@@ -71,6 +71,40 @@ func TestActionYAMLMatchesTheBinary(t *testing.T) {
 	}
 }
 
+// TestREADMEInputsMatchTheBinary: the README's inputs table is what users
+// read first; it lists every input, no other, with the binary's default.
+func TestREADMEInputsMatchTheBinary(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	start := strings.Index(text, "\n## Inputs\n")
+	if start < 0 {
+		t.Fatal("README has no Inputs section")
+	}
+	section := text[start+1:]
+	section = section[:strings.Index(section[3:], "\n## ")+3]
+	rows := map[string]string{} // input → default cell
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z-]+)` \\|([^|]*)\\|").FindAllStringSubmatch(section, -1) {
+		rows[m[1]] = strings.TrimSpace(m[2])
+	}
+	if len(rows) != len(config.Inputs()) {
+		t.Errorf("README lists %d inputs, the binary has %d", len(rows), len(config.Inputs()))
+	}
+	for _, in := range config.Inputs() {
+		cell, ok := rows[in.Name]
+		switch {
+		case !ok:
+			t.Errorf("README lacks input %s", in.Name)
+		case in.Default != "" && cell != "`"+in.Default+"`":
+			t.Errorf("README gives input %s default %s; the binary %q", in.Name, cell, in.Default)
+		case in.Default == "" && strings.HasPrefix(cell, "`"):
+			t.Errorf("README gives input %s default %s; the binary has none", in.Name, cell)
+		}
+	}
+}
+
 func TestDockerfileInvariants(t *testing.T) {
 	b, err := os.ReadFile("Dockerfile")
 	if err != nil {

@@ -145,13 +145,14 @@ func finish(env Env, rep *report.Reporter, vs ...verdict.Verdict) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprint(w, `marketplace-gate waits on an Azure Marketplace (Cloud Partner Portal) publishing
-operation and fails unless the publish went through.
+	fmt.Fprint(w, `marketplace-gate waits on an Azure Marketplace publishing operation (Cloud Partner
+Portal, or Partner Center's product-ingestion API) and fails unless the publish went through.
 
 Usage:
-  marketplace-gate            run the gate on INPUT_* environment variables (as the runner does)
-  marketplace-gate demo [S]   run the gate against the built-in simulator; S is one of
-                              publish (default), blocked, live, failed, canceled
+  marketplace-gate              run the gate on INPUT_* environment variables (as the runner does)
+  marketplace-gate demo [S] [A] run the gate against the built-in simulator; S is one of
+                                publish (default), blocked, live, failed, canceled;
+                                A is the API, cpp (default) or product-ingestion
 
 Inputs (environment variable INPUT_<NAME>, e.g. INPUT_PUBLISHER-ID or INPUT_PUBLISHER_ID):
 `)

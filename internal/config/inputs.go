@@ -12,7 +12,8 @@ type Input struct {
 	Description string
 }
 
-// Inputs lists every input the action accepts, in the order action.yml shows them.
+// Inputs lists every input the action accepts, in the order action.yml and
+// the README show them (packaging_test.go holds both to it).
 func Inputs() []Input {
 	return []Input{
 		{Name: "api", Default: "cpp", Description: "The API to watch: cpp (Cloud Partner Portal) or product-ingestion (Partner Center's product-ingestion API, CPP's successor)."},
