@@ -73,8 +73,6 @@ type faultRun struct {
 	peakKB int64
 }
 
-func (f *faultRun) log() string { return f.stdout + "\n" + f.stderr }
-
 // opRequests are the operation GETs the simulator received, in order.
 func (f *faultRun) opRequests() []simulator.Request {
 	var out []simulator.Request

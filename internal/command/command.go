@@ -35,16 +35,27 @@ type Env struct {
 // Run runs the program and returns its exit code. ctx ends on SIGINT/SIGTERM.
 func Run(ctx context.Context, env Env) int {
 	if len(env.Args) > 0 {
-		switch env.Args[0] {
-		case "demo":
+		switch a := env.Args[0]; {
+		case a == "demo":
 			return demo(ctx, env, env.Args[1:])
-		case "-h", "-help", "--help", "help":
+		case a == "-h" || a == "-help" || a == "--help" || a == "help":
 			usage(env.Stdout)
 			return 0
+		case strings.HasPrefix(a, "-"):
+			getenv, err := withFlags(env.Args, env.Getenv)
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "marketplace-gate: %v\n", err)
+				return 1
+			}
+			env.Getenv = getenv
 		default:
-			fmt.Fprintf(env.Stderr, "marketplace-gate: unknown argument %q (try --help)\n", env.Args[0])
+			fmt.Fprintf(env.Stderr, "marketplace-gate: unknown argument %q (try --help)\n", a)
 			return 1
 		}
+	}
+	// The demo input runs the demo from a workflow (uses: ./ in CI).
+	if d := config.Lookup(env.Getenv, "demo"); d != "" {
+		return demo(ctx, env, strings.Fields(d))
 	}
 	return Gate(ctx, env)
 }
@@ -150,11 +161,13 @@ Portal, or Partner Center's product-ingestion API) and fails unless the publish 
 
 Usage:
   marketplace-gate              run the gate on INPUT_* environment variables (as the runner does)
+  marketplace-gate --NAME VALUE run it on flags named like the inputs (from a laptop); flags win
+                                over INPUT_* variables; repeat a flag for several lines
   marketplace-gate demo [S] [A] run the gate against the built-in simulator; S is one of
                                 publish (default), blocked, live, failed, canceled;
                                 A is the API, cpp (default) or product-ingestion
 
-Inputs (environment variable INPUT_<NAME>, e.g. INPUT_PUBLISHER-ID or INPUT_PUBLISHER_ID):
+Inputs (flag --NAME, or environment variable INPUT_<NAME>, e.g. INPUT_PUBLISHER-ID or INPUT_PUBLISHER_ID):
 `)
 	width := 0
 	for _, in := range config.Inputs() {

@@ -280,3 +280,59 @@ func TestManyOffersConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// TestFlags runs the gate from a laptop: flags named like the inputs, one
+// repeated for several lines, winning over INPUT_* variables.
+func TestFlags(t *testing.T) {
+	sim := simulator.New(mustScenario(t, "publish"), simulator.WithOperation("contoso-app", "11111111-2222-4333-8444-555555555555", mustScenario(t, "live")))
+	srv := sim.Start()
+	defer srv.Close()
+	var out, errOut bytes.Buffer
+	env := Env{
+		Args: []string{"--publisher-id", simulator.Publisher, "--offer-id", simulator.Offer, "--offer-id=contoso-app",
+			"--tenant-id", simulator.Tenant, "--client-id", simulator.ClientID, "--client-secret", simulator.ClientSecret,
+			"--authority-host", srv.URL, "--api-url", srv.URL, "--initial-interval", "1ms", "--max-interval", "2ms"},
+		// A variable the flag overrides, and one no flag sets.
+		Getenv: func(k string) string {
+			return map[string]string{"INPUT_PUBLISHER-ID": "not-this-one", "INPUT_TIMEOUT": "1m"}[k]
+		},
+		Stdout: &out, Stderr: &errOut, Clock: polltest.New(),
+	}
+	if code := Run(context.Background(), env); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	if sim.Count("GET", "/offers/contoso-app/") == 0 || sim.Count("GET", "/offers/contoso-vm/") == 0 {
+		t.Errorf("both offers of the repeated flag should be watched:\n%s", out.String())
+	}
+	for args, want := range map[string]string{
+		"--publisher --offer-id x": "unknown flag --publisher; did you mean --publisher-id?",
+		"--offer-id x stray":       `unexpected argument "stray"`,
+		"--timeout":                "flag needs an argument",
+	} {
+		var out bytes.Buffer
+		code := Run(context.Background(), Env{Args: strings.Fields(args), Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &out})
+		if code != 1 || !strings.Contains(out.String(), want) {
+			t.Errorf("%s: exit %d, %q; want 1 and %q", args, code, out.String(), want)
+		}
+	}
+}
+
+// TestDemoInput runs the demo as a workflow does with uses: ./ and demo: set.
+func TestDemoInput(t *testing.T) {
+	var out bytes.Buffer
+	getenv := func(k string) string {
+		return map[string]string{"INPUT_DEMO": "failed product-ingestion", "INPUT_API": "cpp"}[k]
+	}
+	if code := Run(context.Background(), Env{Getenv: getenv, Stdout: &out, Stderr: &out, Clock: polltest.New()}); code != 1 || !strings.Contains(out.String(), "product-ingestion API") {
+		t.Fatalf("exit %d\n%s", code, out.String())
+	}
+}
+
+func mustScenario(t *testing.T, name string) simulator.Scenario {
+	t.Helper()
+	sc, ok := simulator.Lookup(name)
+	if !ok {
+		t.Fatalf("no scenario %s", name)
+	}
+	return sc
+}
