@@ -1,7 +1,10 @@
 package main_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -61,34 +64,56 @@ func TestActionYAMLMatchesTheBinary(t *testing.T) {
 			t.Errorf("runs.env does not pass %s", env)
 		}
 	}
-	for _, out := range []string{"status", "operation-id", "offer-id", "blocked-step", "failed-step", "steps", "preview-links", "live-links", "polls", "elapsed-seconds", "results"} {
+	declared := regexp.MustCompile(`(?m)^  ([a-z-]+):$`).FindAllStringSubmatch(text[strings.Index(text, "\noutputs:\n"):strings.Index(text, "\nruns:\n")], -1)
+	if len(declared) != len(outputs) {
+		t.Errorf("action.yml declares %d outputs, the binary sets %d", len(declared), len(outputs))
+	}
+	for _, out := range outputs {
 		if !regexp.MustCompile(`(?m)^  ` + out + `:$`).MatchString(text) {
 			t.Errorf("action.yml lacks output %s", out)
 		}
+	}
+	// On main the runner builds the Dockerfile; a release tag pins the
+	// prebuilt image of that very tag (RELEASING.md).
+	if !regexp.MustCompile(`(?m)^  image: (Dockerfile|docker://ghcr\.io/marketplace-gate/marketplace-gate:v\d+\.\d+\.\d+)$`).MatchString(text) {
+		t.Error("action.yml's image is neither Dockerfile nor a release's ghcr.io image")
 	}
 	if !strings.Contains(text, "using: docker") {
 		t.Error("action.yml is not a Docker action")
 	}
 }
 
-// TestREADMEInputsMatchTheBinary: the README's inputs table is what users
-// read first; it lists every input, no other, with the binary's default.
-func TestREADMEInputsMatchTheBinary(t *testing.T) {
+// readmeTable returns the rows of the table in the README section headed
+// "## <heading>": first cell (a `name`) → second cell.
+func readmeTable(t *testing.T, heading string) map[string]string {
+	t.Helper()
 	b, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := string(b)
-	start := strings.Index(text, "\n## Inputs\n")
+	start := strings.Index(text, "\n## "+heading+"\n")
 	if start < 0 {
-		t.Fatal("README has no Inputs section")
+		t.Fatalf("README has no %s section", heading)
 	}
 	section := text[start+1:]
-	section = section[:strings.Index(section[3:], "\n## ")+3]
-	rows := map[string]string{} // input → default cell
+	if end := strings.Index(section[3:], "\n## "); end >= 0 {
+		section = section[:end+3]
+	}
+	rows := map[string]string{}
 	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z-]+)` \\|([^|]*)\\|").FindAllStringSubmatch(section, -1) {
 		rows[m[1]] = strings.TrimSpace(m[2])
 	}
+	return rows
+}
+
+// outputs are the action's outputs, as the reporter sets them.
+var outputs = []string{"status", "operation-id", "offer-id", "blocked-step", "failed-step", "steps", "preview-links", "live-links", "polls", "elapsed-seconds", "results"}
+
+// TestREADMEInputsMatchTheBinary: the README's inputs table is what users
+// read first; it lists every input, no other, with the binary's default.
+func TestREADMEInputsMatchTheBinary(t *testing.T) {
+	rows := readmeTable(t, "Inputs")
 	if len(rows) != len(config.Inputs()) {
 		t.Errorf("README lists %d inputs, the binary has %d", len(rows), len(config.Inputs()))
 	}
@@ -130,5 +155,120 @@ func TestDockerfileInvariants(t *testing.T) {
 	main, err := os.ReadFile("main.go")
 	if err != nil || !strings.Contains(string(main), `_ "golang.org/x/crypto/x509roots/fallback"`) {
 		t.Error("main.go must embed CA roots for the scratch image")
+	}
+}
+
+// TestREADMEOutputsMatchActionYAML: the README lists every output, no other.
+func TestREADMEOutputsMatchActionYAML(t *testing.T) {
+	rows := readmeTable(t, "Outputs")
+	if len(rows) != len(outputs) {
+		t.Errorf("README lists %d outputs, action.yml %d", len(rows), len(outputs))
+	}
+	for _, out := range outputs {
+		if _, ok := rows[out]; !ok {
+			t.Errorf("README lacks output %s", out)
+		}
+	}
+}
+
+// TestExamplesUseRealInputs: every with: key given to this action in the
+// README's and examples/' workflows is an input (actionlint cannot check a
+// remote action's inputs).
+func TestExamplesUseRealInputs(t *testing.T) {
+	known := map[string]bool{}
+	for _, in := range config.Inputs() {
+		known[in.Name] = true
+	}
+	files, _ := filepath.Glob("examples/*.yml")
+	files = append(files, "README.md")
+	uses := regexp.MustCompile(`^(\s*)(- )?uses: (marketplace-gate/marketplace-gate@\S+|\./)\s*$`)
+	key := regexp.MustCompile(`^(\s*)([A-Za-z0-9_-]+):`)
+	seen := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(string(b), "\n")
+		for i := 0; i < len(lines); i++ {
+			m := uses.FindStringSubmatch(lines[i])
+			if m == nil {
+				continue
+			}
+			seen++
+			step := len(m[1]) + len(m[2]) // indentation of the step's keys
+			inWith, withIndent := false, 0
+			for j := i + 1; j < len(lines); j++ {
+				k := key.FindStringSubmatch(lines[j])
+				if strings.TrimSpace(lines[j]) == "" || strings.HasPrefix(strings.TrimSpace(lines[j]), "#") {
+					continue
+				}
+				indent := len(lines[j]) - len(strings.TrimLeft(lines[j], " "))
+				if indent < step || strings.HasPrefix(strings.TrimSpace(lines[j]), "- ") && indent <= step || strings.HasPrefix(lines[j], "```") {
+					break
+				}
+				if k == nil {
+					continue
+				}
+				switch {
+				case len(k[1]) == step:
+					inWith, withIndent = k[2] == "with", 0
+				case inWith && (withIndent == 0 || len(k[1]) == withIndent):
+					withIndent = len(k[1])
+					if !known[k[2]] {
+						t.Errorf("%s:%d: with: %s is not an input of the action", f, j+1, k[2])
+					}
+				}
+			}
+		}
+	}
+	if seen < 5 {
+		t.Errorf("found %d uses of the action in README and examples; the parser lost them", seen)
+	}
+}
+
+// TestEmbeddedRoots: the scratch image has no CA files, so the roots the
+// APIs chain to must be in the binary; and with no CA files on disk, TLS is
+// still verified (a self-signed server is refused, not trusted).
+func TestEmbeddedRoots(t *testing.T) {
+	b, err := os.ReadFile(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, root := range []string{"DigiCert Global Root G2", "Microsoft RSA Root Certificate Authority 2017"} {
+		if !strings.Contains(string(b), root) {
+			t.Errorf("the binary does not embed %q (login.microsoftonline.com, graph and CPP chain to it)", root)
+		}
+	}
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"running","steps":[]}`))
+	}))
+	defer srv.Close()
+	empty := t.TempDir()
+	in := inputsFor(srv.URL)
+	in["access-token"], in["tenant-id"], in["client-id"], in["client-secret"] = "tok", "", "", ""
+	in["api-url"] = srv.URL
+	in["timeout"] = "3s"
+	r := runAction(t, in, false, "SSL_CERT_FILE="+filepath.Join(empty, "none.pem"), "SSL_CERT_DIR="+empty)
+	// Refused at once, as an error: an untrusted certificate is not retried.
+	if r.code != 1 || r.outputs["status"] != "error" || !strings.Contains(r.stdout, "certificate signed by unknown authority") {
+		t.Fatalf("a self-signed server must be refused at once; exit %d status %q\n%s", r.code, r.outputs["status"], r.stdout)
+	}
+}
+
+// TestREADMEQuickStartIsTheExample: the quick start users copy is the file
+// actionlint checks.
+func TestREADMEQuickStartIsTheExample(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile("examples/publish-and-go-live.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```yaml\n"+string(example)+"```") {
+		t.Error("README's quick start differs from examples/publish-and-go-live.yml")
 	}
 }

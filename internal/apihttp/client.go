@@ -6,6 +6,8 @@ package apihttp
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -110,9 +112,10 @@ func (c *Client) Do(ctx context.Context, method, call, target string) (Response,
 		}
 		resp, err := c.send(req)
 		if err != nil {
-			// Transport failures are worth another try; the caller knows whether
-			// its own context ended, which is not.
-			return Response{}, &Error{Call: call, Retry: true, Err: err}
+			// Transport failures are worth another try (the caller knows whether
+			// its own context ended, which is not), except a certificate that is
+			// not trusted: that will not change while we wait.
+			return Response{}, &Error{Call: call, Retry: !untrusted(err), Err: err}
 		}
 		if resp.Status == http.StatusUnauthorized && attempt == 0 {
 			c.tokens.Refresh()
@@ -186,4 +189,13 @@ func (c *Client) explain(status int) string {
 		return ""
 	}
 	return c.hint(status)
+}
+
+// untrusted reports a TLS certificate that failed verification.
+func untrusted(err error) bool {
+	var unknown x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
+	var host x509.HostnameError
+	var verify *tls.CertificateVerificationError
+	return errors.As(err, &unknown) || errors.As(err, &invalid) || errors.As(err, &host) || errors.As(err, &verify)
 }
