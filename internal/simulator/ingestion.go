@@ -131,13 +131,22 @@ func (st *ingestState) jobFrame(id string, p *ingestPlay) wireJob {
 	return j
 }
 
-func (s *Server) jobStatus(w http.ResponseWriter, r *http.Request) {
+// lockJob locks the server and returns the request's job; when there is no
+// such job it answers 404 and returns nil, unlocked.
+func (s *Server) lockJob(w http.ResponseWriter, r *http.Request) (string, *ingestPlay) {
 	s.mu.Lock()
 	id := r.PathValue("job")
 	p := s.ingest.jobs[id]
 	if p == nil {
 		s.mu.Unlock()
 		apiError(w, http.StatusNotFound, "notFound", "The job was not found.")
+	}
+	return id, p
+}
+
+func (s *Server) jobStatus(w http.ResponseWriter, r *http.Request) {
+	id, p := s.lockJob(w, r)
+	if p == nil {
 		return
 	}
 	j := s.ingest.jobFrame(id, p)
@@ -149,12 +158,8 @@ func (s *Server) jobStatus(w http.ResponseWriter, r *http.Request) {
 // cancelJob cancels a job still running; a finished one answers 400 as the
 // docs show.
 func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	id := r.PathValue("job")
-	p := s.ingest.jobs[id]
+	id, p := s.lockJob(w, r)
 	if p == nil {
-		s.mu.Unlock()
-		apiError(w, http.StatusNotFound, "notFound", "The job was not found.")
 		return
 	}
 	if s.ingest.jobFrame(id, p).JobStatus == "completed" {
