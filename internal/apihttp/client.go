@@ -5,9 +5,10 @@
 package apihttp
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -34,7 +35,7 @@ const DefaultMaxBody = 8 << 20
 // DefaultRequestTimeout bounds one request, body included.
 const DefaultRequestTimeout = 60 * time.Second
 
-// Client sends requests for one API; Hint explains its HTTP statuses.
+// Client sends requests for one API; hint explains its HTTP statuses.
 type Client struct {
 	tokens  Tokens
 	hint    func(status int) string
@@ -52,7 +53,8 @@ func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h
 func WithMaxBody(n int64) Option { return func(c *Client) { c.maxBody = n } }
 
 // New returns a client that authenticates with tokens and explains statuses
-// with hint (which may be nil).
+// with hint, in the API's terms; statuses it leaves unexplained ("") get the
+// generic meaning of throttling and server errors.
 func New(tokens Tokens, hint func(status int) string, opts ...Option) *Client {
 	c := &Client{
 		tokens:  tokens,
@@ -185,17 +187,61 @@ func describeUndecodable(body []byte, err error) error {
 }
 
 func (c *Client) explain(status int) string {
-	if c.hint == nil {
-		return ""
+	if c.hint != nil {
+		if h := c.hint(status); h != "" {
+			return h
+		}
 	}
-	return c.hint(status)
+	switch {
+	case status == http.StatusTooManyRequests:
+		return "throttled: too many requests"
+	case status >= 500:
+		return "the service had a problem"
+	}
+	return ""
 }
 
-// untrusted reports a TLS certificate that failed verification.
+// untrusted reports a server certificate that failed verification (unknown
+// authority, expired, wrong host): the handshake wraps them all in one type.
 func untrusted(err error) bool {
-	var unknown x509.UnknownAuthorityError
-	var invalid x509.CertificateInvalidError
-	var host x509.HostnameError
 	var verify *tls.CertificateVerificationError
-	return errors.As(err, &unknown) || errors.As(err, &invalid) || errors.As(err, &host) || errors.As(err, &verify)
+	return errors.As(err, &verify)
 }
+
+// Path joins base and segments, each path-escaped, so an id cannot add a
+// segment, a query or a fragment. The caller appends the query.
+func Path(base *url.URL, segments ...string) string {
+	var b strings.Builder
+	b.WriteString(strings.TrimSuffix(base.String(), "/"))
+	for _, s := range segments {
+		b.WriteByte('/')
+		b.WriteString(url.PathEscape(s))
+	}
+	return b.String()
+}
+
+// DecodeList reads a list endpoint's body: a JSON array, or an object whose
+// "value" holds the array (Microsoft's list envelope). Anything else is an error.
+func DecodeList[T any](body []byte, what string) ([]T, error) {
+	body = bytes.TrimLeft(body, " \t\r\n")
+	if len(body) > 0 && body[0] == '[' {
+		var list []T
+		if err := json.Unmarshal(body, &list); err != nil {
+			return nil, fmt.Errorf("decoding %s: %w", what, err)
+		}
+		return list, nil
+	}
+	var wrapped struct {
+		Value *[]T `json:"value"`
+	}
+	if err := json.Unmarshal(body, &wrapped); err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", what, err)
+	}
+	if wrapped.Value == nil {
+		return nil, fmt.Errorf("decoding %s: %w", what, ErrNoList)
+	}
+	return *wrapped.Value, nil
+}
+
+// ErrNoList is DecodeList's error for an object without a "value" list.
+var ErrNoList = errors.New("the response has no value list")

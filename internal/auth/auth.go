@@ -18,9 +18,6 @@ import (
 	"github.com/marketplace-gate/marketplace-gate/internal/neterr"
 )
 
-// CPPResource is the audience of Cloud Partner Portal tokens.
-const CPPResource = "https://cloudpartner.azure.com"
-
 // earlyExpiry renews a token this long before it expires, so a request never
 // leaves with a token that dies in flight during a multi-hour wait.
 const earlyExpiry = 5 * time.Minute
@@ -41,7 +38,7 @@ func Static(token string) *Source {
 }
 
 // ClientCredentials returns a Source that signs in as an Azure AD app at
-// {authority}/{tenant}/oauth2/token with resource (the API's audience, e.g. CPPResource); hc is the HTTP
+// {authority}/{tenant}/oauth2/token with resource (the API's audience); hc is the HTTP
 // client for the token endpoint.
 func ClientCredentials(authority *url.URL, tenant, clientID, secret, resource string, hc *http.Client, onToken func(string)) *Source {
 	cfg := appConfig(authority, tenant, clientID, url.Values{"resource": {resource}})

@@ -20,7 +20,7 @@ func source(t *testing.T, srvURL, secret string, seen *[]string) *Source {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ClientCredentials(u, simulator.Tenant, simulator.ClientID, secret, CPPResource, nil, func(tok string) { *seen = append(*seen, tok) })
+	return ClientCredentials(u, simulator.Tenant, simulator.ClientID, secret, simulator.CPPResource, nil, func(tok string) { *seen = append(*seen, tok) })
 }
 
 func TestRenewsBeforeExpiry(t *testing.T) {

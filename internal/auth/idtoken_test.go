@@ -21,7 +21,7 @@ func federated(t *testing.T, requestToken, audience string, seen *[]string, opts
 	t.Cleanup(srv.Close)
 	u, _ := url.Parse(srv.URL)
 	idToken := GitHubIDToken(srv.URL+simulator.IDTokenPath, requestToken, audience, nil)
-	return Federated(u, simulator.Tenant, simulator.ClientID, CPPResource, idToken, nil, func(s string) { *seen = append(*seen, s) }), sim
+	return Federated(u, simulator.Tenant, simulator.ClientID, simulator.CPPResource, idToken, nil, func(s string) { *seen = append(*seen, s) }), sim
 }
 
 // TestFederatedFetchesAFreshIDTokenEachTime: ID tokens live minutes, so every

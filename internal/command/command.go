@@ -81,10 +81,6 @@ func Gate(ctx context.Context, env Env) int {
 	if hc == nil {
 		hc = &http.Client{Timeout: apihttp.DefaultRequestTimeout}
 	}
-	resource := auth.CPPResource
-	if cfg.API == config.APIProductIngestion {
-		resource = ingestion.Resource
-	}
 	var tokens *auth.Source
 	switch {
 	case cfg.AccessToken != "":
@@ -92,9 +88,9 @@ func Gate(ctx context.Context, env Env) int {
 	case cfg.OIDC != nil:
 		rep.Logf("Signing in as app %s with the job's OIDC token (workload identity federation)", cfg.ClientID)
 		idToken := auth.GitHubIDToken(cfg.OIDC.RequestURL, cfg.OIDC.RequestToken, cfg.OIDC.Audience, hc)
-		tokens = auth.Federated(cfg.AuthorityHost, cfg.TenantID, cfg.ClientID, resource, idToken, hc, rep.Mask)
+		tokens = auth.Federated(cfg.AuthorityHost, cfg.TenantID, cfg.ClientID, cfg.Resource, idToken, hc, rep.Mask)
 	default:
-		tokens = auth.ClientCredentials(cfg.AuthorityHost, cfg.TenantID, cfg.ClientID, cfg.ClientSecret, resource, hc, rep.Mask)
+		tokens = auth.ClientCredentials(cfg.AuthorityHost, cfg.TenantID, cfg.ClientID, cfg.ClientSecret, cfg.Resource, hc, rep.Mask)
 	}
 	follow := followers(cfg, tokens, hc)
 	// Every offer is watched at once, for hours; what is bounded is the

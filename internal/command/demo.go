@@ -50,21 +50,12 @@ func demo(ctx context.Context, env Env, args []string) int {
 	}
 	fmt.Fprintf(env.Stdout, "POST …/offers/%s/publish → 202 Accepted, Location: %s\n\n", simulator.Offer, location)
 
-	inputs := map[string]string{
-		"publisher-id":     simulator.Publisher,
-		"operation-id":     location,
-		"tenant-id":        simulator.Tenant,
-		"client-id":        simulator.ClientID,
-		"client-secret":    simulator.ClientSecret,
-		"authority-host":   srv.URL,
-		"api-url":          srv.URL,
-		"timeout":          "2m",
-		"initial-interval": "300ms",
-		"max-interval":     "1s",
-		"annotate":         "information",
-		"stop-at-signoff":  fmt.Sprint(sc.Name != "live"),
-	}
-	return gateOn(ctx, env, inputs)
+	return gateOn(ctx, env, srv.URL, map[string]string{
+		"publisher-id":    simulator.Publisher,
+		"operation-id":    location,
+		"api-url":         srv.URL,
+		"stop-at-signoff": fmt.Sprint(sc.Name != "live"),
+	})
 }
 
 // demoIngestion publishes to preview with POST configure, as a workflow on
@@ -83,29 +74,27 @@ func demoIngestion(ctx context.Context, env Env, sim *simulator.Server, base str
 	}
 	_ = json.Unmarshal(answer, &job)
 	fmt.Fprintf(env.Stdout, "POST configure (submission to preview) → accepted, jobId %s\n\n", job.JobID)
-	return gateOn(ctx, env, map[string]string{
-		"api":              string(config.APIProductIngestion),
-		"external-id":      simulator.Offer,
-		"target":           "preview",
-		"tenant-id":        simulator.Tenant,
-		"client-id":        simulator.ClientID,
-		"client-secret":    simulator.ClientSecret,
-		"authority-host":   base,
-		"api-url":          base + simulator.IngestionPath,
-		"timeout":          "2m",
-		"initial-interval": "300ms",
-		"max-interval":     "1s",
-		"annotate":         "information",
+	return gateOn(ctx, env, base, map[string]string{
+		"api":         string(config.APIProductIngestion),
+		"external-id": simulator.Offer,
+		"api-url":     base + simulator.IngestionPath,
 	})
 }
 
-// gateOn runs the gate on the demo's inputs only: INPUT_* of the surrounding
-// job (action.yml defaults) must not point the demo at the real API.
-func gateOn(ctx context.Context, env Env, inputs map[string]string) int {
+// gateOn runs the gate on the demo's inputs only, the simulated app's sign-in
+// and a brisk schedule added: INPUT_* of the surrounding job (action.yml
+// defaults) must not point the demo at the real API.
+func gateOn(ctx context.Context, env Env, base string, inputs map[string]string) int {
+	for k, v := range map[string]string{
+		"tenant-id": simulator.Tenant, "client-id": simulator.ClientID, "client-secret": simulator.ClientSecret,
+		"authority-host": base, "timeout": "2m", "initial-interval": "300ms", "max-interval": "1s", "annotate": "information",
+	} {
+		inputs[k] = v
+	}
 	gateEnv := env
 	gateEnv.Getenv = func(k string) string {
-		if in, ok := strings.CutPrefix(k, "INPUT_"); ok {
-			return inputs[strings.ReplaceAll(strings.ToLower(in), "_", "-")]
+		if name, ok := inputName(k); ok {
+			return inputs[name]
 		}
 		return env.Getenv(k)
 	}

@@ -24,10 +24,8 @@ func (l *lines) Set(v string) error { *l = append(*l, v); return nil }
 func withFlags(args []string, getenv func(string) string) (func(string) string, error) {
 	fs := flag.NewFlagSet("marketplace-gate", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported once, by the caller
-	given := map[string]*lines{}
 	for _, in := range config.Inputs() {
-		given[in.Name] = &lines{}
-		fs.Var(given[in.Name], in.Name, in.Description)
+		fs.Var(&lines{}, in.Name, in.Description)
 	}
 	if err := fs.Parse(args); err != nil {
 		name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -")
@@ -42,14 +40,20 @@ func withFlags(args []string, getenv func(string) string) (func(string) string, 
 	values := map[string]string{}
 	fs.Visit(func(f *flag.Flag) { values[f.Name] = f.Value.String() })
 	return func(k string) string {
-		if name, ok := strings.CutPrefix(k, "INPUT_"); ok {
-			name = strings.ReplaceAll(strings.ToLower(name), "_", "-")
+		if name, ok := inputName(k); ok {
 			if v, set := values[name]; set {
 				return v
 			}
 		}
 		return getenv(k)
 	}, nil
+}
+
+// inputName is the input an INPUT_* variable names, either spelling
+// (INPUT_PUBLISHER-ID, INPUT_PUBLISHER_ID).
+func inputName(key string) (string, bool) {
+	name, ok := strings.CutPrefix(key, "INPUT_")
+	return strings.ReplaceAll(strings.ToLower(name), "_", "-"), ok
 }
 
 // unknownFlag names the flag that is not an input, with the closest inputs.

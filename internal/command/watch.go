@@ -4,17 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
-	"net/http"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
 	"github.com/marketplace-gate/marketplace-gate/internal/config"
 	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
 	"github.com/marketplace-gate/marketplace-gate/internal/poll"
 	"github.com/marketplace-gate/marketplace-gate/internal/report"
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"github.com/marketplace-gate/marketplace-gate/internal/suggest"
 	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
 )
@@ -175,17 +173,15 @@ func changed(s cpp.Submission) time.Time {
 // there means the publisher is wrong; an offer missing from the list is named
 // with the publisher's offers, closest to what was typed first.
 func (o *cppOperation) explain(ctx context.Context, err error) error {
-	var apiErr *apihttp.Error
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusNotFound {
+	if !isNotFound(err) {
 		return err
 	}
 	if o.seen {
 		return fmt.Errorf("operation %s answered 404 after it had been found: it was deleted or superseded by a newer operation: %w", o.opID, err)
 	}
 	offers, lerr := o.client.Offers(ctx, o.publisher)
-	var lookupErr *apihttp.Error
 	switch {
-	case errors.As(lerr, &lookupErr) && lookupErr.StatusCode == http.StatusNotFound:
+	case isNotFound(lerr):
 		return fmt.Errorf("publisher-id %q was not found (HTTP 404): check the publisher id in Partner Center", o.publisher)
 	case lerr != nil:
 		return err

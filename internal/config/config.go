@@ -3,6 +3,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -30,10 +31,18 @@ const (
 	APIProductIngestion API = "product-ingestion"
 )
 
-// Per-API defaults of api-url and api-version.
-var apiDefaults = map[API][2]string{
-	APICPP:              {"https://cloudpartner.azure.com", "2017-10-31"},
-	APIProductIngestion: {"https://graph.microsoft.com/rp/product-ingestion", "2022-03-01-preview2"},
+// apiFacts are what differ between the APIs: api-url's and api-version's
+// defaults, and the audience tokens must be for.
+type apiFacts struct{ url, version, resource string }
+
+func factsOf(api API) (apiFacts, bool) {
+	switch api {
+	case APICPP:
+		return apiFacts{"https://cloudpartner.azure.com", "2017-10-31", "https://cloudpartner.azure.com"}, true
+	case APIProductIngestion:
+		return apiFacts{"https://graph.microsoft.com/rp/product-ingestion", "2022-03-01-preview2", "https://graph.microsoft.com"}, true
+	}
+	return apiFacts{}, false
 }
 
 // Config is what the gate runs on.
@@ -57,6 +66,8 @@ type Config struct {
 	AuthorityHost *url.URL
 	APIURL        *url.URL
 	APIVersion    string
+	// Resource is the audience the API's tokens must be for.
+	Resource string
 
 	Timeout         time.Duration
 	InitialInterval time.Duration
@@ -121,25 +132,20 @@ func Load(getenv Getenv) (Config, error) {
 	var err error
 
 	c.API = API(strings.ToLower(in("api")))
-	defaults, ok := apiDefaults[c.API]
+	facts, ok := factsOf(c.API)
 	if !ok {
 		return c, fmt.Errorf("api %q must be cpp or product-ingestion", in("api"))
 	}
-	or := func(v, def string) string {
-		if v == "" {
-			return def
-		}
-		return v
-	}
-	if c.APIURL, err = parseBase("api-url", or(in("api-url"), defaults[0])); err != nil {
+	c.Resource = facts.resource
+	if c.APIURL, err = parseBase("api-url", cmp.Or(in("api-url"), facts.url)); err != nil {
 		return c, err
 	}
 	if c.AuthorityHost, err = parseBase("authority-host", in("authority-host")); err != nil {
 		return c, err
 	}
-	c.APIVersion = or(in("api-version"), defaults[1])
+	c.APIVersion = cmp.Or(in("api-version"), facts.version)
 	if !versionPattern.MatchString(c.APIVersion) {
-		return c, fmt.Errorf("api-version %q is not a date version such as %s", c.APIVersion, defaults[1])
+		return c, fmt.Errorf("api-version %q is not a date version such as %s", c.APIVersion, facts.version)
 	}
 
 	if c.API == APIProductIngestion {

@@ -267,7 +267,7 @@ func TestProductIngestion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.API != APIProductIngestion || c.APIURL.String() != "https://graph.microsoft.com/rp/product-ingestion" || c.APIVersion != "2022-03-01-preview2" || c.SubmissionTarget != "preview" {
+	if c.API != APIProductIngestion || c.APIURL.String() != "https://graph.microsoft.com/rp/product-ingestion" || c.APIVersion != "2022-03-01-preview2" || c.SubmissionTarget != "preview" || c.Resource != "https://graph.microsoft.com" {
 		t.Errorf("api %s url %s version %s target %s: per-api defaults not applied", c.API, c.APIURL, c.APIVersion, c.SubmissionTarget)
 	}
 	if len(c.Targets) != 2 || c.Targets[0].ProductID != guid || c.Targets[0].OfferID != "product/"+strings.ToUpper(guid) {
@@ -282,7 +282,7 @@ func TestProductIngestion(t *testing.T) {
 		t.Errorf("external-id: %+v, %v", c.Targets, err)
 	}
 	// With api: cpp, the defaults stay CPP's whatever product-ingestion's are.
-	if c, err := Load(env(base())); err != nil || c.API != APICPP || c.APIURL.Host != "cloudpartner.azure.com" {
+	if c, err := Load(env(base())); err != nil || c.API != APICPP || c.APIURL.Host != "cloudpartner.azure.com" || c.Resource != "https://cloudpartner.azure.com" {
 		t.Errorf("cpp defaults: %v %v", c.APIURL, err)
 	}
 

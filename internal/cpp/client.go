@@ -6,7 +6,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
 	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
@@ -50,17 +49,7 @@ func (c *Client) Cancel(ctx context.Context, publisher, offer string) (string, e
 	return resp.Header.Get("Location"), nil
 }
 
-// URL builds the request URL. Every segment is path-escaped, so an id cannot
-// add a segment, a query or a fragment.
+// URL builds the request URL under /api, every segment path-escaped.
 func (c *Client) URL(segments ...string) string {
-	var b strings.Builder
-	b.WriteString(strings.TrimSuffix(c.base.String(), "/"))
-	b.WriteString("/api")
-	for _, s := range segments {
-		b.WriteByte('/')
-		b.WriteString(url.PathEscape(s))
-	}
-	b.WriteString("?api-version=")
-	b.WriteString(url.QueryEscape(c.apiVersion))
-	return b.String()
+	return apihttp.Path(c.base, append([]string{"api"}, segments...)...) + "?api-version=" + url.QueryEscape(c.apiVersion)
 }

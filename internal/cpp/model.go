@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
 	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 )
 
@@ -60,25 +62,16 @@ func DecodeOffers(body []byte) ([]Offer, error) {
 	return decodeList[Offer](body, "offers")
 }
 
+// decodeList reads a list: an array, {"value": […]}, or (some CPP list
+// endpoints) a single object standing for a list of one.
 func decodeList[T any](body []byte, what string) ([]T, error) {
-	body = bytes.TrimLeft(body, " \t\r\n")
-	if len(body) > 0 && body[0] == '{' {
-		// Some list endpoints wrap the array as {"value": […]}; others return one object.
-		var wrapped struct {
-			Value []T `json:"value"`
-		}
-		if err := json.Unmarshal(body, &wrapped); err == nil && wrapped.Value != nil {
-			return wrapped.Value, nil
-		}
-		var one T
-		if err := json.Unmarshal(body, &one); err != nil {
-			return nil, fmt.Errorf("decoding %s: %w", what, err)
-		}
-		return []T{one}, nil
+	list, err := apihttp.DecodeList[T](body, what)
+	if !errors.Is(err, apihttp.ErrNoList) {
+		return list, err
 	}
-	var list []T
-	if err := json.Unmarshal(body, &list); err != nil {
+	var one T
+	if err := json.Unmarshal(body, &one); err != nil {
 		return nil, fmt.Errorf("decoding %s: %w", what, err)
 	}
-	return list, nil
+	return []T{one}, nil
 }

@@ -1,9 +1,10 @@
 package cpp
 
 import (
-	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"os"
 	"testing"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 )
 
 func TestDecodeReferenceOperation(t *testing.T) {

@@ -8,17 +8,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
-)
-
-// Defaults for api: product-ingestion.
-const (
-	DefaultURL     = "https://graph.microsoft.com/rp/product-ingestion"
-	DefaultVersion = "2022-03-01-preview2"
-	// Resource is the token audience: the API lives under Microsoft Graph.
-	Resource = "https://graph.microsoft.com"
 )
 
 // Client calls the product-ingestion API at one base URL and $version.
@@ -28,7 +19,7 @@ type Client struct {
 	api     *apihttp.Client
 }
 
-// New returns a client for the API at base (e.g. DefaultURL).
+// New returns a client for the API at base (https://graph.microsoft.com/rp/product-ingestion).
 func New(base *url.URL, version string, tokens apihttp.Tokens, opts ...apihttp.Option) *Client {
 	return &Client{base: base, version: version, api: apihttp.New(tokens, Meaning, opts...)}
 }
@@ -59,43 +50,32 @@ func (c *Client) CancelJob(ctx context.Context, jobID string) (JobStatus, error)
 	return st, nil
 }
 
-// URL builds a request URL. Every segment is path-escaped, so an id cannot
-// add a segment, a query or a fragment; $version is always set.
+// URL builds a request URL, every segment path-escaped, $version always set
+// and written as the docs spell it, not percent-encoded.
 func (c *Client) URL(query url.Values, segments ...string) string {
-	var b strings.Builder
-	b.WriteString(strings.TrimSuffix(c.base.String(), "/"))
-	for _, s := range segments {
-		b.WriteByte('/')
-		b.WriteString(url.PathEscape(s))
-	}
-	// $version is written as the docs spell it, not percent-encoded.
-	b.WriteString("?$version=")
-	b.WriteString(url.QueryEscape(c.version))
+	u := apihttp.Path(c.base, segments...) + "?$version=" + url.QueryEscape(c.version)
 	if len(query) > 0 {
-		b.WriteByte('&')
-		b.WriteString(query.Encode())
+		u += "&" + query.Encode()
 	}
-	return b.String()
+	return u
 }
 
 // Meaning explains an HTTP status from the product-ingestion API and what
-// the user should do about it.
+// the user should do about it; apihttp explains server errors.
 func Meaning(code int) string {
-	switch {
-	case code == http.StatusBadRequest:
+	switch code {
+	case http.StatusBadRequest:
 		return "bad or malformed request: check api-version ($version) and the ids"
-	case code == http.StatusUnauthorized:
+	case http.StatusUnauthorized:
 		return "the token was refused: check tenant-id, client-id and client-secret (or access-token), and that the token is for https://graph.microsoft.com"
-	case code == http.StatusForbidden:
+	case http.StatusForbidden:
 		return "forbidden: the app (service principal) has not been added to the Partner Center account (Account settings → User management → Microsoft Entra applications), or lacks the Manager role"
-	case code == http.StatusNotFound:
+	case http.StatusNotFound:
 		return "not found: the job or product does not exist in this Partner Center account"
-	case code == http.StatusConflict:
+	case http.StatusConflict:
 		return "conflict: another request on this product is in the way"
-	case code == http.StatusTooManyRequests:
+	case http.StatusTooManyRequests:
 		return "throttled: too many requests (the API asks for at most one status request a minute)"
-	case code >= 500:
-		return "the service had a problem"
 	}
 	return ""
 }

@@ -37,7 +37,7 @@ func newClient(t *testing.T, scenario, resource string) (*ingestion.Client, *sim
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ingestion.New(base, ingestion.DefaultVersion, graphTokens{sim, resource}), sim
+	return ingestion.New(base, simulator.IngestionVersion, graphTokens{sim, resource}), sim
 }
 
 func state(t *testing.T, op snapshot.Operation) snapshot.State {

@@ -1,13 +1,14 @@
 package ingestion
 
 import (
-	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"strings"
 	"time"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
 )
 
 // JobStatus is a configure job's status (schema configure-status). The docs
@@ -55,7 +56,7 @@ func (e *JobError) Text() string {
 		b.WriteString(e.Code)
 		b.WriteString(": ")
 	}
-	b.WriteString(firstNonEmpty(e.Message, "(no message)"))
+	b.WriteString(cmp.Or(e.Message, "(no message)"))
 	if e.ResourceID != "" {
 		fmt.Fprintf(&b, " (resource %s)", e.ResourceID)
 	}
@@ -107,31 +108,12 @@ func DecodeJobStatus(body []byte) (JobStatus, error) {
 
 // DecodeSubmissions reads GET submission's {"value": […]} (or a bare array).
 func DecodeSubmissions(body []byte) ([]Submission, error) {
-	return decodeValue[Submission](body, "submissions")
+	return apihttp.DecodeList[Submission](body, "submissions")
 }
 
 // DecodeProducts reads GET product's {"value": […]} (or a bare array).
-func DecodeProducts(body []byte) ([]Product, error) { return decodeValue[Product](body, "products") }
-
-func decodeValue[T any](body []byte, what string) ([]T, error) {
-	body = bytes.TrimLeft(body, " \t\r\n")
-	if len(body) > 0 && body[0] == '[' {
-		var list []T
-		if err := json.Unmarshal(body, &list); err != nil {
-			return nil, fmt.Errorf("decoding %s: %w", what, err)
-		}
-		return list, nil
-	}
-	var wrapped struct {
-		Value *[]T `json:"value"`
-	}
-	if err := json.Unmarshal(body, &wrapped); err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", what, err)
-	}
-	if wrapped.Value == nil {
-		return nil, fmt.Errorf("decoding %s: the response has no value list", what)
-	}
-	return *wrapped.Value, nil
+func DecodeProducts(body []byte) ([]Product, error) {
+	return apihttp.DecodeList[Product](body, "products")
 }
 
 // Newest picks the submission that says where a publish to target stands:
@@ -183,17 +165,4 @@ func state(status, result string) string {
 		return "running" // completed but not yet judged: keep waiting
 	}
 	return result
-}
-
-// escape makes server text safe to hand on as messageHtml: the reporter reads
-// it as HTML, and an error such as "size < 5" is plain text.
-func escape(s string) string { return html.EscapeString(s) }
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }

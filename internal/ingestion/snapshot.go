@@ -1,19 +1,20 @@
 package ingestion
 
 import (
+	"cmp"
 	"fmt"
+	"html"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 )
 
-// Step ids of the snapshots below: outputs (failed-step, steps) name them.
-const (
-	JobStep = "configure"
-)
+// JobStep is the id of a job snapshot's one step: failed-step names it.
+const JobStep = "configure"
 
 // Snapshot maps a configure job onto an operation with one step, whose
 // messages are the job's errors: the reporter annotates them, and a failed
-// job's verdict quotes the first.
+// job's verdict quotes the first. Server text is escaped: the reporter reads
+// messages as HTML, and an error such as "size < 5" is plain text.
 func (j *JobStatus) Snapshot() snapshot.Operation {
 	st := state(j.JobStatus, j.JobResult)
 	step := snapshot.Step{
@@ -31,7 +32,7 @@ func (j *JobStatus) Snapshot() snapshot.Operation {
 		ts = j.JobStart
 	}
 	for i := range j.Errors {
-		step.Messages = append(step.Messages, snapshot.Message{HTML: escape(j.Errors[i].Text()), Level: "error", Timestamp: ts})
+		step.Messages = append(step.Messages, snapshot.Message{HTML: html.EscapeString(j.Errors[i].Text()), Level: "error", Timestamp: ts})
 	}
 	return snapshot.Operation{ID: j.JobID, Status: st, SubmissionType: "configure", Steps: []snapshot.Step{step}}
 }
@@ -45,7 +46,7 @@ func (s *Submission) Snapshot() snapshot.Operation {
 	step := snapshot.Step{
 		ID:          target,
 		Name:        "Publish to " + target,
-		Description: "lifecycle state " + firstNonEmpty(s.LifecycleState, "unknown"),
+		Description: "lifecycle state " + cmp.Or(s.LifecycleState, "unknown"),
 		Status:      st,
 		Messages:    []snapshot.Message{},
 	}
@@ -55,7 +56,7 @@ func (s *Submission) Snapshot() snapshot.Operation {
 	case snapshot.StateFailed:
 		step.ProgressPercentage = 100
 		step.Messages = append(step.Messages, snapshot.Message{
-			HTML:      escape(fmt.Sprintf("Submission %s to %s failed: Partner Center shows why on the offer's publish status page.", s.ID, target)),
+			HTML:      html.EscapeString(fmt.Sprintf("Submission %s to %s failed: Partner Center shows why on the offer's publish status page.", s.ID, target)),
 			Level:     "error",
 			Timestamp: s.Created,
 		})

@@ -6,18 +6,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"time"
 
+	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
 )
 
 // SignoffStep is the step at which a publish waits for the publisher to Go Live.
 const SignoffStep = "publisher-signoff"
-
-// DefaultRequestTimeout bounds one fetch when the Poller sets none; it
-// matches the API clients' own per-request bound.
-const DefaultRequestTimeout = 60 * time.Second
 
 // ErrTimeout is the context cause when the gate's timeout ends the wait.
 var ErrTimeout = errors.New("the gate's timeout was reached")
@@ -38,7 +35,7 @@ type Poller struct {
 	Timeout         time.Duration
 	InitialInterval time.Duration
 	MaxInterval     time.Duration
-	// RequestTimeout bounds one Fetch; 0 means DefaultRequestTimeout.
+	// RequestTimeout bounds one Fetch; 0 means the API clients' own bound.
 	RequestTimeout time.Duration
 	StopAtSignoff  bool
 	// Once makes a single check: the first snapshot decides, and an
@@ -58,7 +55,7 @@ func (p *Poller) Run(ctx context.Context) verdict.Verdict {
 	}
 	reqTimeout := p.RequestTimeout
 	if reqTimeout <= 0 {
-		reqTimeout = DefaultRequestTimeout
+		reqTimeout = apihttp.DefaultRequestTimeout
 	}
 	start := clock.Now()
 	deadline := start.Add(p.Timeout)

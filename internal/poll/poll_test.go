@@ -3,12 +3,12 @@ package poll
 import (
 	"context"
 	"errors"
-	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/poll/polltest"
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
 )
 

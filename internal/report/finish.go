@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
 )
 

@@ -3,13 +3,13 @@ package report
 import (
 	"bytes"
 	"errors"
-	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/config"
 	"github.com/marketplace-gate/marketplace-gate/internal/runnertest"
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
 )
 

@@ -6,7 +6,6 @@ package report
 
 import (
 	"fmt"
-	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"io"
 	"os"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/config"
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 )
 
 // maxAnnotationsPerLevel matches what the runner shows per kind and step;

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/marketplace-gate/marketplace-gate/internal/config"
 	"github.com/marketplace-gate/marketplace-gate/internal/runnertest"
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
 )
 

@@ -2,9 +2,10 @@ package report
 
 import (
 	"fmt"
-	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"sort"
 	"time"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 )
 
 // Subject reports on one offer's operation while it is polled: what changed

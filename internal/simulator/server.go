@@ -241,12 +241,12 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		aadError(w, http.StatusBadRequest, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.")
 	case r.PostForm.Get("client_id") != ClientID:
 		aadError(w, http.StatusBadRequest, "unauthorized_client", fmt.Sprintf("AADSTS700016: Application with identifier '%s' was not found in the directory.", r.PostForm.Get("client_id")))
+	case resource(r) == "": // before either credential, so no token is issued for no API
+		aadError(w, http.StatusBadRequest, "invalid_resource", "AADSTS500011: The resource principal was not found in the tenant.")
 	case r.PostForm.Get("client_assertion_type") != "":
 		s.federated(w, r)
 	case r.PostForm.Get("client_secret") != ClientSecret:
 		aadError(w, http.StatusUnauthorized, "invalid_client", "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.")
-	case resource(r) == "":
-		aadError(w, http.StatusBadRequest, "invalid_resource", "AADSTS500011: The resource principal was not found in the tenant.")
 	default:
 		s.issue(w, resource(r))
 	}

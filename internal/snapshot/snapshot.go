@@ -6,6 +6,7 @@ package snapshot
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -121,7 +122,7 @@ func (l *Links) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(r, &obj); err != nil {
 			continue // a link we cannot read is not worth failing the poll over
 		}
-		if u := firstNonEmpty(obj.URI, obj.URL, obj.Link); u != "" {
+		if u := cmp.Or(obj.URI, obj.URL, obj.Link); u != "" {
 			out = append(out, u)
 		}
 	}
@@ -169,13 +170,4 @@ func asString(b []byte) (string, bool) {
 		return "", false
 	}
 	return s, true
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }

@@ -2,8 +2,9 @@
 package verdict
 
 import (
-	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 	"time"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 )
 
 // Status is the gate's conclusion, exactly as written to the `status` output.
