@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -110,15 +109,6 @@ func Secrets(getenv Getenv) []string {
 	return s
 }
 
-var (
-	// idPattern: publisher and offer ids are letters, digits, '.', '-', '_'.
-	// Anything else could change a request path, so it is refused, not escaped.
-	idPattern      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
-	guidPattern    = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
-	tenantPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$`)
-	versionPattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview[0-9]*)?$`)
-)
-
 // Load reads and validates every input. The first problem found is returned,
 // naming the input and what is wrong with it.
 func Load(getenv Getenv) (Config, error) {
@@ -144,7 +134,7 @@ func Load(getenv Getenv) (Config, error) {
 		return c, err
 	}
 	c.APIVersion = cmp.Or(in("api-version"), facts.version)
-	if !versionPattern.MatchString(c.APIVersion) {
+	if !isVersion(c.APIVersion) {
 		return c, fmt.Errorf("api-version %q is not a date version such as %s", c.APIVersion, facts.version)
 	}
 
@@ -225,11 +215,11 @@ func (c *Config) setAuth(in func(string) string, getenv Getenv) error {
 	if len(missing) > 0 {
 		return fmt.Errorf("%s is required with the other Azure AD inputs (or give access-token instead)", strings.Join(missing, " and "))
 	}
-	if !tenantPattern.MatchString(c.TenantID) || strings.Contains(c.TenantID, "..") {
+	if !isTenant(c.TenantID) || strings.Contains(c.TenantID, "..") {
 		// The value is not echoed: a secret pasted into the wrong input must not reach the log.
 		return errors.New("tenant-id is neither a GUID nor a domain such as contoso.onmicrosoft.com")
 	}
-	if !guidPattern.MatchString(c.ClientID) {
+	if !isGUID(c.ClientID) {
 		return errors.New("client-id is not a GUID: use the app's Application (client) ID")
 	}
 	if c.ClientSecret == "" {
@@ -370,13 +360,13 @@ func (c *Config) setIngestionTargets(in func(string) string) error {
 		var t Target
 		switch input {
 		case "job-id":
-			if !guidPattern.MatchString(v) {
+			if !isGUID(v) {
 				return fmt.Errorf("job-id %q is not a GUID: pass the jobId that POST configure returned", v)
 			}
 			t = Target{OfferID: v, JobID: strings.ToLower(v)}
 		case "product-id":
 			id := strings.TrimPrefix(v, "product/")
-			if !guidPattern.MatchString(id) {
+			if !isGUID(id) {
 				return fmt.Errorf("product-id %q is not a durable id (a GUID, or product/ and a GUID): for the id you chose, use external-id", v)
 			}
 			t = Target{OfferID: v, ProductID: strings.ToLower(id)}
@@ -406,7 +396,7 @@ func lines(v string) []string {
 // Location path, or an absolute Location URL on the api-url host. A Location
 // names publisher and offer, which must agree with publisher-id and offer.
 func (c *Config) operation(v, offer string) (Target, error) {
-	if guidPattern.MatchString(v) {
+	if isGUID(v) {
 		if offer == "" {
 			return Target{}, fmt.Errorf("operation-id %s is a GUID: give its offer in offer-id, or pass the Location value, which names it", v)
 		}
@@ -462,12 +452,12 @@ func ParseLocation(v string) (Location, error) {
 	}
 	for _, i := range []int{2, 4} {
 		seg, err := url.PathUnescape(parts[i])
-		if err != nil || !idPattern.MatchString(seg) || isDots(seg) {
+		if err != nil || !isID(seg) || isDots(seg) {
 			return loc, fmt.Errorf("path segment %q is not a plain id", parts[i])
 		}
 		parts[i] = seg
 	}
-	if !guidPattern.MatchString(parts[6]) {
+	if !isGUID(parts[6]) {
 		return loc, fmt.Errorf("operation %q is not a GUID", parts[6])
 	}
 	loc.Publisher, loc.Offer, loc.Operation = parts[2], parts[4], strings.ToLower(parts[6])
@@ -479,10 +469,10 @@ func sameOrigin(scheme, host string, base *url.URL) bool {
 }
 
 // IsGUID reports whether s is a GUID such as 5a63deb5-925b-4ee0-938b-7c86fbf287c5.
-func IsGUID(s string) bool { return guidPattern.MatchString(s) }
+func IsGUID(s string) bool { return isGUID(s) }
 
 func checkID(name, v string) error {
-	if !idPattern.MatchString(v) || isDots(v) {
+	if !isID(v) || isDots(v) {
 		return fmt.Errorf("%s %q may only hold letters, digits, '.', '-' and '_' (at most 100, starting with a letter or digit)", name, v)
 	}
 	return nil

@@ -19,7 +19,7 @@ func FuzzParseLocation(f *testing.F) {
 			return
 		}
 		for _, seg := range []string{loc.Publisher, loc.Offer} {
-			if !idPattern.MatchString(seg) || isDots(seg) {
+			if !isID(seg) || isDots(seg) {
 				t.Fatalf("ParseLocation(%q) accepted segment %q", v, seg)
 			}
 		}
