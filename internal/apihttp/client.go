@@ -35,6 +35,19 @@ const DefaultMaxBody = 8 << 20
 // DefaultRequestTimeout bounds one request, body included.
 const DefaultRequestTimeout = 60 * time.Second
 
+// NewHTTPClient returns the HTTP client one gate run shares for the API and
+// sign-in. Its idle connections outlive the longest wait between polls
+// (idle), so a server that keeps a connection open spares every poll a new
+// TLS handshake, and it resumes TLS sessions, so a new connection skips the
+// certificate exchange and its verification. Proxy settings from the
+// environment still apply.
+func NewHTTPClient(idle time.Duration) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.IdleConnTimeout = max(t.IdleConnTimeout, idle)
+	t.TLSClientConfig = &tls.Config{ClientSessionCache: tls.NewLRUClientSessionCache(8)}
+	return &http.Client{Timeout: DefaultRequestTimeout, Transport: t}
+}
+
 // Client sends requests for one API; hint explains its HTTP statuses.
 type Client struct {
 	tokens  Tokens

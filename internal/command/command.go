@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
 	"github.com/marketplace-gate/marketplace-gate/internal/auth"
@@ -79,7 +80,8 @@ func Gate(ctx context.Context, env Env) int {
 
 	hc := env.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Timeout: apihttp.DefaultRequestTimeout}
+		// A kept connection must outlive the longest wait to be reused.
+		hc = apihttp.NewHTTPClient(cfg.MaxInterval + 30*time.Second)
 	}
 	var tokens *auth.Source
 	switch {
