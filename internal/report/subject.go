@@ -16,6 +16,7 @@ type Subject struct {
 	r        *Reporter
 	name     string            // the offer; "" in a one-offer gate
 	seen     map[string]bool   // messages already shown, by step and text
+	texts    map[string]string // server text → inert text: the same messages come back every poll
 	steps    map[string]string // last status line shown per step
 	opStatus string
 	unknown  map[string]bool // unknown statuses already warned about
@@ -29,7 +30,7 @@ func (r *Reporter) Subject(name string) *Subject {
 		r.verdicts++
 		r.mu.Unlock()
 	}
-	return &Subject{r: r, name: name, seen: map[string]bool{}, steps: map[string]string{}, unknown: map[string]bool{}, retried: map[string]int{}}
+	return &Subject{r: r, name: name, seen: map[string]bool{}, texts: map[string]string{}, steps: map[string]string{}, unknown: map[string]bool{}, retried: map[string]int{}}
 }
 
 // Logf prints one plain line of the gate's own about this subject; args are made inert.
@@ -84,9 +85,9 @@ func (s *Subject) Snapshot(op *snapshot.Operation, poll int) {
 	for i := range op.Steps {
 		step := &op.Steps[i]
 		state, _ := step.State()
-		line := fmt.Sprintf("%s: %s, %d%%", inert(step.Title()), s.status(step.Status, "step "+step.Title()), step.ProgressPercentage)
+		line := fmt.Sprintf("%s: %s, %d%%", s.inert(step.Title()), s.status(step.Status, "step "+step.Title()), step.ProgressPercentage)
 		if step.EstimatedTimeFrame != "" {
-			line += ", estimated " + inert(step.EstimatedTimeFrame)
+			line += ", estimated " + s.inert(step.EstimatedTimeFrame)
 		}
 		prev, shown := s.steps[step.ID]
 		if prev != line {
@@ -135,6 +136,18 @@ func (s *Subject) status(raw, whose string) string {
 	return text
 }
 
+// inert is the package's inert, remembered: rendering a message's HTML was
+// a tenth of the CPU of a poll, and a poll mostly repeats the last one's text.
+// The memory is bounded as seen's is, by the distinct texts of the run.
+func (s *Subject) inert(raw string) string {
+	text, ok := s.texts[raw]
+	if !ok {
+		text = inert(raw)
+		s.texts[raw] = text
+	}
+	return text
+}
+
 // fresh appends m to ns unless it was shown before (by step and text).
 // force raises its level (a blocked step's messages are errors).
 func (s *Subject) fresh(ns []news, title, stepID string, m snapshot.Message, force string, rank int) []news {
@@ -142,7 +155,7 @@ func (s *Subject) fresh(ns []news, title, stepID string, m snapshot.Message, for
 	if force != "" {
 		lvl = force
 	}
-	text := inert(m.HTML)
+	text := s.inert(m.HTML)
 	if text == "" {
 		return ns
 	}
