@@ -1,5 +1,7 @@
 package simulator
 
+import "fmt"
+
 // The wire types below are the simulator's own, written from the reference
 // pages rather than shared with the client, so a test cannot pass merely
 // because both sides made the same mistake.
@@ -162,4 +164,17 @@ func Lookup(name string) (Scenario, bool) {
 		}
 	}
 	return Scenario{}, false
+}
+
+// Long is a publish that is still running at the first polls-1 GETs and
+// live at the next one: the benchmark's operation, as long as it asks.
+func Long(polls int) Scenario {
+	live, _ := Lookup("live")
+	running := live.Frames[2] // certification in progress
+	frames := make([]wireOperation, 0, polls)
+	for range max(polls-1, 0) {
+		frames = append(frames, running)
+	}
+	frames = append(frames, live.Frames[len(live.Frames)-1])
+	return Scenario{Name: "long", Description: fmt.Sprintf("a publish that goes live at poll %d", polls), Frames: frames}
 }
