@@ -39,7 +39,6 @@ type contender struct {
 	name    string
 	command func(s *session, interval time.Duration) *exec.Cmd
 	disk    func() (int64, error)
-	polls   int // polls in its CPU and memory run
 }
 
 // session is the simulator serving one measurement over TLS.
