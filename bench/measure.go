@@ -247,9 +247,11 @@ func (b *bench) use(c contender, polls int, interval time.Duration, closeEach bo
 	return usage{cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), peakRSS: kib * 1024}, nil
 }
 
-// perPoll is the CPU a poll adds: the median of reps runs of polls polls,
-// less the median of reps one-poll runs (start-up, exit and time's share),
-// over the polls that differ. The peak RSS is the long runs' largest.
+// perPoll is the CPU a poll adds: the least of reps runs of polls polls,
+// less the least of reps one-poll runs (start-up, exit and time's share),
+// over the polls that differ. The least, not the median: the machine only
+// ever adds CPU time (other load, a noisy neighbour), and medians of three
+// runs still moved by half. The peak RSS is the long runs' largest.
 func (b *bench) perPoll(c contender, polls, reps int, interval time.Duration, closeEach bool) (time.Duration, int64, error) {
 	var long, short []time.Duration
 	var peak int64
@@ -264,7 +266,7 @@ func (b *bench) perPoll(c contender, polls, reps int, interval time.Duration, cl
 		}
 		short = append(short, u.cpu)
 	}
-	return (median(long) - median(short)) / time.Duration(polls-1), peak, nil
+	return (slices.Min(long) - slices.Min(short)) / time.Duration(polls-1), peak, nil
 }
 
 func median(ds []time.Duration) time.Duration {

@@ -28,7 +28,7 @@ type figures struct {
 func (b *bench) sideBySide(runs, polls, azPolls int, interval time.Duration, smoke bool) (string, []string, error) {
 	var all []figures
 	for _, c := range b.contenders {
-		n, reps := polls, 3
+		n, reps := polls, 5
 		if c.name == "az rest" {
 			n, reps = azPolls, 1
 		}
