@@ -40,6 +40,7 @@ func run() int {
 	azPolls := flag.Int("az-polls", 20, "polls in az rest's CPU and memory run (each costs about a second)")
 	interval := flag.Duration("interval", 10*time.Millisecond, "the schedule all three poll on")
 	trials := flag.Int("trials", 1000, "jittered runs of the gate's schedule per operation length")
+	verbose := flag.Bool("v", false, "print every run's CPU time to stderr")
 	cpuprofile := flag.String("cpuprofile", "", "also profile the gate over a -polls run and write the CPU profile here")
 	flag.Parse()
 	if *smoke { // smaller defaults; flags given explicitly still win
@@ -58,6 +59,7 @@ func run() int {
 		return 1
 	}
 	defer b.close()
+	b.verbose = *verbose
 
 	fmt.Printf("Measured %s on %s, %s/%s, %d CPUs, Go %s.\n\n", time.Now().Format("2006-01-02"), cpuModel(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()[2:])
 	var failed []string
