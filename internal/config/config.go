@@ -219,7 +219,7 @@ func (c *Config) setAuth(in func(string) string, getenv Getenv) error {
 		// The value is not echoed: a secret pasted into the wrong input must not reach the log.
 		return errors.New("tenant-id is neither a GUID nor a domain such as contoso.onmicrosoft.com")
 	}
-	if !isGUID(c.ClientID) {
+	if !IsGUID(c.ClientID) {
 		return errors.New("client-id is not a GUID: use the app's Application (client) ID")
 	}
 	if c.ClientSecret == "" {
@@ -360,13 +360,13 @@ func (c *Config) setIngestionTargets(in func(string) string) error {
 		var t Target
 		switch input {
 		case "job-id":
-			if !isGUID(v) {
+			if !IsGUID(v) {
 				return fmt.Errorf("job-id %q is not a GUID: pass the jobId that POST configure returned", v)
 			}
 			t = Target{OfferID: v, JobID: strings.ToLower(v)}
 		case "product-id":
 			id := strings.TrimPrefix(v, "product/")
-			if !isGUID(id) {
+			if !IsGUID(id) {
 				return fmt.Errorf("product-id %q is not a durable id (a GUID, or product/ and a GUID): for the id you chose, use external-id", v)
 			}
 			t = Target{OfferID: v, ProductID: strings.ToLower(id)}
@@ -396,7 +396,7 @@ func lines(v string) []string {
 // Location path, or an absolute Location URL on the api-url host. A Location
 // names publisher and offer, which must agree with publisher-id and offer.
 func (c *Config) operation(v, offer string) (Target, error) {
-	if isGUID(v) {
+	if IsGUID(v) {
 		if offer == "" {
 			return Target{}, fmt.Errorf("operation-id %s is a GUID: give its offer in offer-id, or pass the Location value, which names it", v)
 		}
@@ -457,7 +457,7 @@ func ParseLocation(v string) (Location, error) {
 		}
 		parts[i] = seg
 	}
-	if !isGUID(parts[6]) {
+	if !IsGUID(parts[6]) {
 		return loc, fmt.Errorf("operation %q is not a GUID", parts[6])
 	}
 	loc.Publisher, loc.Offer, loc.Operation = parts[2], parts[4], strings.ToLower(parts[6])
@@ -467,9 +467,6 @@ func ParseLocation(v string) (Location, error) {
 func sameOrigin(scheme, host string, base *url.URL) bool {
 	return strings.EqualFold(scheme, base.Scheme) && strings.EqualFold(host, base.Host)
 }
-
-// IsGUID reports whether s is a GUID such as 5a63deb5-925b-4ee0-938b-7c86fbf287c5.
-func IsGUID(s string) bool { return isGUID(s) }
 
 func checkID(name, v string) error {
 	if !isID(v) || isDots(v) {

@@ -32,8 +32,8 @@ func run(s string, maxLen int, rest func(byte) bool) bool {
 	return true
 }
 
-// isGUID: 8-4-4-4-12 hex digits.
-func isGUID(s string) bool {
+// IsGUID reports whether s is a GUID such as 5a63deb5-925b-4ee0-938b-7c86fbf287c5.
+func IsGUID(s string) bool {
 	if len(s) != 36 {
 		return false
 	}

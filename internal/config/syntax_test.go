@@ -15,7 +15,7 @@ func FuzzSyntax(f *testing.F) {
 		fn   func(string) bool
 	}{
 		{"isID", regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`), isID},
-		{"isGUID", regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`), isGUID},
+		{"IsGUID", regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`), IsGUID},
 		{"isTenant", regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$`), isTenant},
 		{"isVersion", regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview[0-9]*)?$`), isVersion},
 	}
