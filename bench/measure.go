@@ -76,8 +76,8 @@ func (s *session) operationURL() string {
 		s.srv.URL, simulator.Publisher, simulator.Offer, simulator.OperationID, simulator.APIVersion)
 }
 
-// firstRequest is when the simulator received its request number i.
-func (s *session) firstRequest(i int) (time.Time, bool) {
+// requestAt is when the simulator received its request number i (from 0).
+func (s *session) requestAt(i int) (time.Time, bool) {
 	reqs := s.sim.Requests()
 	if len(reqs) <= i {
 		return time.Time{}, false
@@ -207,7 +207,7 @@ func (b *bench) startup(c contender, runs int, interval time.Duration) (time.Dur
 		if err := runCmd(cmd); err != nil {
 			return 0, err
 		}
-		first, ok := s.firstRequest(before)
+		first, ok := s.requestAt(before)
 		if !ok {
 			return 0, fmt.Errorf("%s run %d made no request", c.name, i+1)
 		}
