@@ -46,11 +46,14 @@ func run() int {
 	if *smoke { // smaller defaults; flags given explicitly still win
 		set := map[string]bool{}
 		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for name, v := range map[string]*int{"runs": runs, "polls": polls, "trials": trials} {
+		small := func(name string, v *int, n int) {
 			if !set[name] {
-				*v = map[string]int{"runs": 3, "polls": 10, "trials": 50}[name]
+				*v = n
 			}
 		}
+		small("runs", runs, 3)
+		small("polls", polls, 10)
+		small("trials", trials, 50)
 	}
 
 	b, err := newBench(*smoke)

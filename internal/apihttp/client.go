@@ -72,7 +72,7 @@ func New(tokens Tokens, hint func(status int) string, opts ...Option) *Client {
 	c := &Client{
 		tokens:  tokens,
 		hint:    hint,
-		http:    &http.Client{Timeout: DefaultRequestTimeout},
+		http:    NewHTTPClient(0),
 		maxBody: DefaultMaxBody,
 	}
 	for _, o := range opts {

@@ -60,7 +60,7 @@ func TestDecodeOperationShapes(t *testing.T) {
 func TestDecodeTolerance(t *testing.T) {
 	op, err := DecodeOperation([]byte(`{
 		"status": "Succeeded",
-		"messages": ["plain string message"],
+		"messages": ["plain string message", {"messageHtml": "an object", "level": "warning"}],
 		"error": {"code": "E1", "message": "went wrong"},
 		"previewLinks": ["https://a.example/p", {"displayText": "Azure", "uri": "https://b.example/q"}, 42],
 		"steps": [
@@ -76,8 +76,13 @@ func TestDecodeTolerance(t *testing.T) {
 	if st, _ := op.State(); st != snapshot.StateCompleted {
 		t.Errorf("Succeeded = %v, want completed", st)
 	}
-	if len(op.Messages) != 1 || op.Messages[0].HTML != "plain string message" || op.Messages[0].Level != "information" {
-		t.Errorf("string message = %+v", op.Messages)
+	// A list mixing both forms takes the element-by-element path.
+	if len(op.Messages) != 2 || op.Messages[0].HTML != "plain string message" || op.Messages[0].Level != "information" ||
+		op.Messages[1].HTML != "an object" || op.Messages[1].Level != "warning" {
+		t.Errorf("string and object messages = %+v", op.Messages)
+	}
+	if _, err := DecodeOperation([]byte(`{"messages": ["fine", {"level": 5}]}`)); err == nil {
+		t.Error("a message with a numeric level decoded without error")
 	}
 	if op.Error != "E1 went wrong" {
 		t.Errorf("error = %q", op.Error)
