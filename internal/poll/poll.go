@@ -140,15 +140,17 @@ func Judge(op *snapshot.Operation, stopAtSignoff bool) (s verdict.Status, step s
 		}
 	}
 	opState, _ := op.State()
+	// A rejected step ends the publish as a failed one does: the pages list
+	// Rejected beside Blocked, and nothing after it will run.
 	failedStep := ""
 	for i := range op.Steps {
-		if st, _ := op.Steps[i].State(); st == snapshot.StateFailed {
+		if st, _ := op.Steps[i].State(); st == snapshot.StateFailed || st == snapshot.StateRejected {
 			failedStep = op.Steps[i].ID
 			break
 		}
 	}
 	switch {
-	case opState == snapshot.StateFailed || failedStep != "":
+	case opState == snapshot.StateFailed || opState == snapshot.StateRejected || failedStep != "":
 		return verdict.Failed, failedStep, true
 	case opState == snapshot.StateCanceled:
 		return verdict.Canceled, "", true

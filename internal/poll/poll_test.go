@@ -36,6 +36,12 @@ func TestJudge(t *testing.T) {
 		{"signoff operation", op("WaitingForPublisherReview"), true, verdict.AwaitingSignoff, ""},
 		{"signoff, told not to stop", op("running", step(SignoffStep, "waitingForPublisherReview")), false, "", ""},
 		{"unknown status keeps polling", op("Exploding", step("a", "weird")), true, "", ""},
+		{"rejected step", op("running", step("a", "Complete"), step("cert", "Rejected"), step("b", "NotStarted")), true, verdict.Failed, "cert"},
+		{"rejected operation", op("Rejected"), true, verdict.Failed, ""},
+		{"in progress", op("running", step("a", "InProgress")), true, "", ""},
+		{"waiting for approval is work under way", op("running", step("a", "WaitingForApproval")), true, "", ""},
+		{"go-live: two live steps, one complete, one running", op("running", step("live", "complete"), step("live", "running")), false, "", ""},
+		{"go-live: both live steps done", op("Succeeded", step("live", "complete"), step("live", "completed")), false, verdict.Completed, ""},
 	} {
 		got, s, done := Judge(&tc.op, tc.signoff)
 		if got != tc.want || s != tc.step || done != (tc.want != "") {

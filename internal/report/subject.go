@@ -82,16 +82,24 @@ func (s *Subject) Snapshot(op *snapshot.Operation, poll int) {
 	for _, m := range op.Messages {
 		news = s.fresh(news, "Operation", "", m, "", 1)
 	}
+	// A go-live can list two steps with one id ("live": one complete, one
+	// running); each keeps its own line, told apart by its place among them.
+	occurrences := map[string]int{}
 	for i := range op.Steps {
 		step := &op.Steps[i]
 		state, _ := step.State()
+		key := step.ID
+		if n := occurrences[step.ID]; n > 0 {
+			key = fmt.Sprintf("%s\x00%d", step.ID, n)
+		}
+		occurrences[step.ID]++
 		line := fmt.Sprintf("%s: %s, %d%%", s.inert(step.Title()), s.status(step.Status, "step "+step.Title()), step.ProgressPercentage)
 		if step.EstimatedTimeFrame != "" {
 			line += ", estimated " + s.inert(step.EstimatedTimeFrame)
 		}
-		prev, shown := s.steps[step.ID]
+		prev, shown := s.steps[key]
 		if prev != line {
-			s.steps[step.ID] = line
+			s.steps[key] = line
 			// A step first seen not started is no news; its start will be.
 			if shown || state != snapshot.StateNotStarted || step.ProgressPercentage != 0 {
 				s.line(line)
@@ -99,8 +107,8 @@ func (s *Subject) Snapshot(op *snapshot.Operation, poll int) {
 		}
 		force, rank := "", 1
 		switch state {
-		case snapshot.StateBlocked:
-			force, rank = "error", 0 // a blocked step's messages are what the user must fix
+		case snapshot.StateBlocked, snapshot.StateRejected:
+			force, rank = "error", 0 // a blocked or rejected step's messages are what the user must fix
 		case snapshot.StateFailed:
 			rank = 0
 		}

@@ -8,14 +8,20 @@ import "strings"
 type State string
 
 const (
-	StateUnknown       State = "unknown"
-	StateNotStarted    State = "notStarted"
-	StateRunning       State = "running"
-	StateCompleted     State = "completed"
-	StateFailed        State = "failed"
-	StateCanceled      State = "canceled"
-	StateBlocked       State = "blocked"
+	StateUnknown    State = "unknown"
+	StateNotStarted State = "notStarted"
+	StateRunning    State = "running"
+	StateCompleted  State = "completed"
+	StateFailed     State = "failed"
+	StateCanceled   State = "canceled"
+	StateBlocked    State = "blocked"
+	// StateRejected ends a publish as surely as StateBlocked (CPP step state
+	// Rejected): certification turned the offer down.
+	StateRejected      State = "rejected"
 	StateWaitingReview State = "waitingForPublisherReview"
+	// StateWaitingApproval is work under way on Microsoft's side (CPP step
+	// state WaitingForApproval), not the publisher's sign-off.
+	StateWaitingApproval State = "waitingForApproval"
 )
 
 // ParseState normalises a status string: case, spaces, '-' and '_' do not matter.
@@ -44,8 +50,12 @@ func ParseState(s string) (State, bool) {
 		return StateCanceled, true
 	case "blocked":
 		return StateBlocked, true
+	case "rejected":
+		return StateRejected, true
 	case "waitingforpublisherreview":
 		return StateWaitingReview, true
+	case "waitingforapproval":
+		return StateWaitingApproval, true
 	}
 	return StateUnknown, false
 }

@@ -11,6 +11,11 @@ func TestParseStateSpellings(t *testing.T) {
 		"canceled": StateCanceled, "cancelled": StateCanceled, "Canceled": StateCanceled,
 		"blocked":                   StateBlocked,
 		"waitingForPublisherReview": StateWaitingReview, "WaitingForPublisherReview": StateWaitingReview,
+		// Every step state of the CPP pages (cpp-publishing.md), in both cases.
+		"Rejected": StateRejected, "rejected": StateRejected,
+		"WaitingForApproval": StateWaitingApproval, "waitingForApproval": StateWaitingApproval,
+		"InProgress": StateRunning, "Complete": StateCompleted, "Completed": StateCompleted,
+		"CANCELLED": StateCanceled, "Blocked": StateBlocked,
 	} {
 		if got, ok := ParseState(in); !ok || got != want {
 			t.Errorf("ParseState(%q) = %v, %v; want %v", in, got, ok, want)
