@@ -8,10 +8,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -222,7 +225,7 @@ func TestBinarySingleCheck(t *testing.T) {
 				if r.outputs["status"] != want || r.code != code || r.outputs["polls"] != "1" || sim.Polls() != i+1 {
 					t.Fatalf("check %d: status %q exit %d polls %q; want %q exit %d after one poll\n%s", i+1, r.outputs["status"], r.code, r.outputs["polls"], want, code, r.stdout)
 				}
-				if len(r.outputs) != 11 || !strings.HasPrefix(r.outputs["steps"], "[{") {
+				if len(r.outputs) != 12 || !strings.HasPrefix(r.outputs["steps"], "[{") {
 					t.Errorf("check %d: outputs %v; want every output set", i+1, r.outputs)
 				}
 				if want == "running" && !strings.Contains(r.summary, "still running") {
@@ -298,6 +301,106 @@ func TestBinaryManyOffers(t *testing.T) {
 	}
 	if tokens := sim.Count("POST", "/oauth2/token"); tokens != 1 {
 		t.Errorf("%d token requests; want one token for every offer", tokens)
+	}
+	assertNoSecrets(t, r)
+}
+
+// TestBinaryRejectedStep: Rejected, a step state the retrieve pages leave
+// out, ends the gate on the poll that shows it (the operation still says
+// running), as failed at that step with its message as an error.
+func TestBinaryRejectedStep(t *testing.T) {
+	_, url := startSim(t, "rejected")
+	r := runAction(t, inputsFor(url), false)
+	if r.code != 1 || r.outputs["status"] != "failed" || r.outputs["failed-step"] != "displaycertify" || r.outputs["polls"] != "2" {
+		t.Fatalf("exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "::error title=Certification::Certification rejected plan contoso-gen2") || strings.Contains(r.stdout, "Unknown status") {
+		t.Errorf("the rejected step's message should be an error, its state known:\n%s", r.stdout)
+	}
+	assertNoSecrets(t, r)
+}
+
+// TestBinaryLegacyLocation: an offer not migrated to Partner Center is
+// published with a Location of the form /api/operations/P$O$version$slot;
+// that value is a valid operation-id, polled as given.
+func TestBinaryLegacyLocation(t *testing.T) {
+	sim, url := startSim(t, "publish", simulator.WithNonMigrated(simulator.Offer))
+	in := inputsFor(url)
+	delete(in, "offer-id")
+	in["operation-id"] = "/api/operations/" + simulator.LegacyKey(simulator.Offer) + "?api-version=2017-10-31"
+	r := runAction(t, in, false)
+	if r.code != 0 || r.outputs["status"] != "awaiting-signoff" || r.outputs["offer-id"] != simulator.Offer {
+		t.Fatalf("exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
+	}
+	if n := sim.Count("GET", "/api/operations/contoso$contoso-vm$2$preview"); n == 0 || n != sim.Polls() {
+		t.Errorf("%d requests at the legacy path for %d polls", n, sim.Polls())
+	}
+	in["offer-id"] = "contoso-app"
+	if r := runAction(t, in, false); r.code != 1 || !strings.Contains(r.stdout, `names offer "contoso-vm" but offer-id is "contoso-app"`) {
+		t.Errorf("a Location naming another offer: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+// TestBinaryDiscoveryNeverPassesAnOldOperation: with no operation running and
+// only an earlier publish's finished operation listed, offer-id alone fails
+// at once (no proof), and with since keeps waiting; neither passes.
+func TestBinaryDiscoveryNeverPassesAnOldOperation(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		extra  map[string]string
+		status string
+		says   string
+	}{
+		{"no since", nil, "error", "Pass operation-id"},
+		{"since, wait: false", map[string]string{"since": time.Now().UTC().Format(time.RFC3339), "wait": "false"}, "running", "predates since"},
+		{"since, waiting", map[string]string{"since": time.Now().UTC().Format(time.RFC3339), "timeout": "300ms"}, "timed-out", "no operation of offer contoso-vm running or changed at or after since"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, url := startSim(t, "live", simulator.WithIdle())
+			in := inputsFor(url)
+			delete(in, "operation-id")
+			for k, v := range tc.extra {
+				in[k] = v
+			}
+			r := runAction(t, in, false)
+			if r.outputs["status"] != tc.status || !strings.Contains(r.stdout, tc.says) || !strings.Contains(r.stdout, simulator.EarlierOperation) {
+				t.Fatalf("exit %d outputs %v; want %s, saying %q and naming the earlier operation\n%s", r.code, r.outputs, tc.status, tc.says, r.stdout)
+			}
+			if n := sim.Count("GET", "/operations/"); n != 0 {
+				t.Errorf("%d operation requests: the earlier operation was judged", n)
+			}
+		})
+	}
+}
+
+// TestBinaryRedirectKeepsTheToken: a 3xx from the API to another host is
+// followed without our token.
+func TestBinaryRedirectKeepsTheToken(t *testing.T) {
+	var authorized atomic.Int32
+	var hits atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.Header.Get("Authorization") != "" {
+			authorized.Add(1)
+		}
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	t.Cleanup(other.Close)
+	// The same loopback address under another name: another host to the client.
+	elsewhere := strings.Replace(other.URL, "127.0.0.1", "localhost", 1)
+	_, url := startSim(t, "publish", simulator.WithIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.Contains(r.URL.Path, "/operations/") {
+			return false
+		}
+		http.Redirect(w, r, elsewhere+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+		return true
+	}))
+	r := runAction(t, inputsFor(url), false)
+	if r.code != 1 || hits.Load() == 0 {
+		t.Fatalf("exit %d, %d requests elsewhere; want the redirect followed, and refused\n%s", r.code, hits.Load(), r.stdout)
+	}
+	if n := authorized.Load(); n != 0 {
+		t.Errorf("%d requests carried the token to another host", n)
 	}
 	assertNoSecrets(t, r)
 }

@@ -411,7 +411,7 @@ func TestFaults(t *testing.T) {
 						t.Errorf("annotation carries a new line or markup: %+v", c)
 					}
 				}
-				if len(f.outputs) != 11 {
+				if len(f.outputs) != 12 {
 					t.Errorf("outputs %v; an output was injected or lost", f.outputs)
 				}
 				if strings.Contains(f.summary, "<script") || strings.Contains(f.summary, "<img") {
@@ -428,7 +428,7 @@ func TestFaults(t *testing.T) {
 					t.Errorf("retried after %v; the server asked for 1s", gap)
 				}
 			}},
-		{name: "ingestion: 502 HTML page on submissions", ingestion: map[string]string{"product-id": simulator.ProductID},
+		{name: "ingestion: 502 HTML page on submissions", ingestion: map[string]string{"product-id": simulator.ProductID, "since": recently()},
 			api: first(2, answer(502, map[string]string{"Content-Type": "text/html"}, htmlPage)), status: "completed", code: 0, within: 5 * time.Second,
 			check: reportedOnce("HTTP 502")},
 		{name: "ingestion: unknown job", ingestion: map[string]string{"job-id": "00000000-0000-4000-8000-000000000000"},
@@ -453,7 +453,7 @@ func TestFaults(t *testing.T) {
 					t.Errorf("want one job cancel request, and the log to say so:\n%s", f.stdout)
 				}
 			}},
-		{name: "ingestion: cancel-on-interrupt on a product", ingestion: map[string]string{"product-id": simulator.ProductID},
+		{name: "ingestion: cancel-on-interrupt on a product", ingestion: map[string]string{"product-id": simulator.ProductID, "since": recently()},
 			inputs: merge(sleepy, map[string]string{"cancel-on-interrupt": "true"}), signals: []os.Signal{os.Interrupt},
 			status: "interrupted", code: 1, within: time.Second,
 			check: func(t *testing.T, f *faultRun) {
@@ -496,6 +496,9 @@ func TestFaults(t *testing.T) {
 		})
 	}
 }
+
+// recently is a since that every publish the simulator starts is after.
+func recently() string { return time.Now().Add(-time.Minute).UTC().Format(time.RFC3339) }
 
 // sleepy makes the binary sleep for an hour after its first poll.
 var sleepy = map[string]string{"initial-interval": "1h", "max-interval": "1h", "timeout": "2h"}

@@ -73,6 +73,9 @@ func Gate(ctx context.Context, env Env) int {
 		return finish(env, rep, verdict.Verdict{Status: verdict.Error, Err: fmt.Errorf("invalid input: %w", err)})
 	}
 	rep.SetAnnotate(cfg.Annotate)
+	for _, w := range cfg.Warnings {
+		rep.Warn(w)
+	}
 
 	// One deadline for everything, token fetches included.
 	ctx, cancel := context.WithTimeoutCause(ctx, cfg.Timeout, poll.ErrTimeout)
@@ -123,15 +126,20 @@ func followers(cfg config.Config, tokens *auth.Source, hc *http.Client) func(con
 	if cfg.API == config.APIProductIngestion {
 		client := ingestion.New(cfg.APIURL, cfg.APIVersion, tokens, apihttp.WithHTTPClient(hc))
 		return func(t config.Target, log *report.Subject) follower {
+			product := productRef{id: t.ProductID, externalID: t.ExternalID}
 			if t.JobID != "" {
-				return &ingestionJob{client: client, jobID: t.JobID}
+				j := &ingestionJob{client: client, log: log, jobID: t.JobID, target: cfg.SubmissionTarget, since: cfg.Since}
+				if product != (productRef{}) {
+					j.product = &product
+				}
+				return j
 			}
-			return &ingestionProduct{client: client, log: log, productID: t.ProductID, externalID: t.ExternalID, target: cfg.SubmissionTarget}
+			return &ingestionProduct{client: client, log: log, product: product, target: cfg.SubmissionTarget, since: cfg.Since}
 		}
 	}
 	client := cpp.New(cfg.APIURL, cfg.APIVersion, tokens, apihttp.WithHTTPClient(hc))
 	return func(t config.Target, log *report.Subject) follower {
-		return &cppOperation{client: client, log: log, publisher: cfg.PublisherID, offer: t.OfferID, opID: t.OperationID}
+		return &cppOperation{client: client, log: log, publisher: cfg.PublisherID, offer: t.OfferID, opID: t.OperationID, legacy: t.Legacy, since: cfg.Since}
 	}
 }
 

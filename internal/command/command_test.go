@@ -336,3 +336,72 @@ func mustScenario(t *testing.T, name string) simulator.Scenario {
 	}
 	return sc
 }
+
+// TestDiscoveryRefusesAFinishedOperation: with no operation running, the
+// offer's newest finished one is no proof of the publish in question; the
+// gate says so at once, naming it and the two ways out, and fetches nothing.
+func TestDiscoveryRefusesAFinishedOperation(t *testing.T) {
+	r := gate(t, context.Background(), "publish", map[string]string{"operation-id": ""}, simulator.WithIdle())
+	r.expect(t, "error", 1)
+	for _, part := range []string{simulator.EarlierOperation, "completed", simulator.EarlierOperationChanged, "operation-id", "since"} {
+		if !r.annotation("error", part) {
+			t.Errorf("the error does not name %q:\n%s", part, r.stdout)
+		}
+	}
+	if n := r.sim.Count("GET", "/operations/"); n != 0 {
+		t.Errorf("%d operation requests; want none", n)
+	}
+}
+
+// TestDiscoveryWithSince: with since, a finished operation older than it is
+// an earlier publish's: the gate waits for the new one (a single check says
+// running, once), and follows it when it appears.
+func TestDiscoveryWithSince(t *testing.T) {
+	since := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	r := gate(t, context.Background(), "publish", map[string]string{"operation-id": "", "since": since, "wait": "false"}, simulator.WithIdle())
+	r.expect(t, "running", 0)
+	if r.outputs["operation-id"] != "" || strings.Count(r.stdout, "predates since") != 1 {
+		t.Errorf("operation-id %q; want none, and the stale operation named once:\n%s", r.outputs["operation-id"], r.stdout)
+	}
+	r = gate(t, context.Background(), "publish", map[string]string{"operation-id": "", "since": since, "timeout": "30s"}, simulator.WithIdle())
+	r.expect(t, "timed-out", 1)
+	if !r.annotation("error", "no operation of offer contoso-vm running or changed at or after since") || strings.Count(r.stdout, "predates since") != 1 {
+		t.Errorf("the timeout should say what was waited for, and the log name the stale operation once:\n%s", r.stdout)
+	}
+	// The operation published since then is found and followed.
+	r = gate(t, context.Background(), "publish", map[string]string{"operation-id": "", "since": since})
+	r.expect(t, "awaiting-signoff", 0)
+	if r.outputs["operation-id"] != simulator.OperationID {
+		t.Errorf("operation-id = %q", r.outputs["operation-id"])
+	}
+	// A since after every operation: nothing qualifies, though one is listed.
+	r = gate(t, context.Background(), "canceled", map[string]string{"operation-id": "", "since": time.Now().Add(time.Hour).UTC().Format(time.RFC3339), "wait": "false"})
+	r.expect(t, "running", 0)
+}
+
+// TestLegacyLocation: an offer not migrated to Partner Center answers Publish
+// with /api/operations/{publisher}${offer}${version}${slot}; the gate polls
+// that path as given.
+func TestLegacyLocation(t *testing.T) {
+	r := gate(t, context.Background(), "publish", map[string]string{
+		"offer-id":     "",
+		"operation-id": "/api/operations/" + simulator.LegacyKey(simulator.Offer) + "?api-version=2017-10-31",
+	}, simulator.WithNonMigrated(simulator.Offer))
+	r.expect(t, "awaiting-signoff", 0)
+	if r.outputs["offer-id"] != simulator.Offer || r.outputs["operation-id"] != simulator.LegacyKey(simulator.Offer) {
+		t.Errorf("outputs = %v", r.outputs)
+	}
+	if n := r.sim.Count("GET", "/api/operations/"); n < 2 || n != r.sim.Polls() {
+		t.Errorf("%d requests to /api/operations/ for %d polls", n, r.sim.Polls())
+	}
+}
+
+// TestRejectedStepEndsTheGate: Rejected is a documented step state that ends
+// the publish; the gate fails on the poll that first shows it.
+func TestRejectedStepEndsTheGate(t *testing.T) {
+	r := gate(t, context.Background(), "rejected", nil)
+	r.expect(t, "failed", 1)
+	if r.outputs["failed-step"] != "displaycertify" || r.outputs["polls"] != "2" || !r.annotation("error", "policy 200.3.1") {
+		t.Errorf("outputs %v\n%s", r.outputs, r.stdout)
+	}
+}

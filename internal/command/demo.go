@@ -58,26 +58,56 @@ func demo(ctx context.Context, env Env, args []string) int {
 	})
 }
 
-// demoIngestion publishes to preview with POST configure, as a workflow on
-// the product-ingestion API does, then gates on the product by external id.
+// demoIngestion publishes to preview as a workflow on the product-ingestion
+// API does: it takes the product's draft submission, POSTs it with target
+// preview in a configure document, and gates on the job that answer names
+// (with the product, so the gate names the submission the job makes).
 func demoIngestion(ctx context.Context, env Env, sim *simulator.Server, base string, sc simulator.Scenario) int {
-	fmt.Fprintf(env.Stdout, "marketplace-gate demo: %s, against a simulated product-ingestion API at %s\n", sc.Description, base+simulator.IngestionPath)
-	u := base + simulator.IngestionPath + "/configure?$version=" + simulator.IngestionVersion
-	body := `{"$schema":"https://schema.mp.microsoft.com/schema/configure/2022-03-01-preview2","resources":[{"$schema":"https://schema.mp.microsoft.com/schema/submission/2022-03-01-preview2","product":{"externalId":"` + simulator.Offer + `"},"target":{"targetType":"preview"}}]}`
-	_, answer, err := post(ctx, u, sim.AuthorizeFor(simulator.GraphResource), body)
+	api := base + simulator.IngestionPath
+	fmt.Fprintf(env.Stdout, "marketplace-gate demo: %s, against a simulated product-ingestion API at %s\n", sc.Description, api)
+	token := sim.AuthorizeFor(simulator.GraphResource)
+	var drafts struct {
+		Value []struct {
+			ID string `json:"id"`
+		} `json:"value"`
+	}
+	list, err := get(ctx, api+"/submission/"+simulator.ProductID+"?$version="+simulator.IngestionVersion+"&targetType=draft", token)
+	if err == nil {
+		err = json.Unmarshal(list, &drafts)
+	}
+	if err == nil && len(drafts.Value) == 0 {
+		err = fmt.Errorf("product %s has no draft submission", simulator.ProductID)
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "marketplace-gate demo: reading the draft submission: %v\n", err)
+		return 1
+	}
+	schema := "https://schema.mp.microsoft.com/schema/"
+	body, _ := json.Marshal(map[string]any{
+		"$schema": schema + "configure/" + simulator.IngestionVersion,
+		"resources": []any{map[string]any{
+			"$schema": schema + "submission/" + simulator.IngestionVersion,
+			"id":      drafts.Value[0].ID, "product": "product/" + simulator.ProductID,
+			"target": map[string]string{"targetType": "preview"},
+		}},
+	})
+	_, answer, err := post(ctx, api+"/configure?$version="+simulator.IngestionVersion, token, string(body))
+	var job struct {
+		JobID string `json:"jobId"`
+	}
+	if err == nil {
+		err = json.Unmarshal(answer, &job)
+	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "marketplace-gate demo: publishing to the simulator: %v\n", err)
 		return 1
 	}
-	var job struct {
-		JobID string `json:"jobId"`
-	}
-	_ = json.Unmarshal(answer, &job)
-	fmt.Fprintf(env.Stdout, "POST configure (submission to preview) → accepted, jobId %s\n\n", job.JobID)
+	fmt.Fprintf(env.Stdout, "POST configure (submission %s to preview) → accepted, jobId %s\n\n", drafts.Value[0].ID, job.JobID)
 	return gateOn(ctx, env, base, map[string]string{
 		"api":         string(config.APIProductIngestion),
+		"job-id":      job.JobID,
 		"external-id": simulator.Offer,
-		"api-url":     base + simulator.IngestionPath,
+		"api-url":     api,
 	})
 }
 
@@ -111,17 +141,29 @@ func publish(ctx context.Context, base, token string) (string, error) {
 	return h.Get("Location"), nil
 }
 
+// get reads a resource with a bearer token; anything but 2xx is an error.
+func get(ctx context.Context, u, token string) ([]byte, error) {
+	_, b, err := send(ctx, http.MethodGet, u, token, "")
+	return b, err
+}
+
 // post sends a JSON body with a bearer token and reads the answer; anything
 // but 2xx is an error.
 func post(ctx context.Context, u, token, body string) (http.Header, []byte, error) {
+	return send(ctx, http.MethodPost, u, token, body)
+}
+
+func send(ctx context.Context, method, u, token, body string) (http.Header, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, u, strings.NewReader(body))
 	if err != nil {
 		return nil, nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, nil, err

@@ -5,25 +5,38 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
 	"github.com/marketplace-gate/marketplace-gate/internal/ingestion"
 	"github.com/marketplace-gate/marketplace-gate/internal/report"
 	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
+	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
 )
 
-// ingestionJob follows a configure job of the product-ingestion API.
+// ingestionJob follows a configure job of the product-ingestion API: the
+// handle of one publish, which runs through certification. When the job
+// succeeds it names the submission the job made.
 type ingestionJob struct {
 	client *ingestion.Client
+	log    *report.Subject
 	jobID  string
+	// product says where the job's submission is, when given.
+	product *productRef
+	target  string
+	// since bounds the submission looked for; zero: the job's start.
+	since time.Time
+	start time.Time // jobStart, once the API said
 }
 
-func (j *ingestionJob) start() string {
+func (j *ingestionJob) begin() string {
 	return fmt.Sprintf("Watching configure job %s (product-ingestion API)", j.jobID)
 }
 
-func (j *ingestionJob) id() string { return j.jobID }
-func (*ingestionJob) kind() string { return "job" }
+func (j *ingestionJob) id() string    { return j.jobID }
+func (*ingestionJob) kind() string    { return "job" }
+func (*ingestionJob) pending() string { return "" }
 
 func (j *ingestionJob) fetch(ctx context.Context) (snapshot.Operation, error) {
 	st, err := j.client.JobStatus(ctx, j.jobID)
@@ -33,7 +46,61 @@ func (j *ingestionJob) fetch(ctx context.Context) (snapshot.Operation, error) {
 	if err != nil {
 		return snapshot.Operation{}, err
 	}
+	if t, ok := st.Started(); ok {
+		j.start = t
+	}
 	return st.Snapshot(), nil
+}
+
+// submission names the submission a succeeded job made: the one its detail
+// lists, else (with a product given) the newest to target created at or
+// after since, or the job's start. Not finding one is said, never a failure.
+func (j *ingestionJob) submission(ctx context.Context, s verdict.Status) string {
+	if s != verdict.Completed {
+		return ""
+	}
+	resources, err := j.client.JobDetail(ctx, j.jobID)
+	if err == nil {
+		for _, r := range resources {
+			if _, ok := ingestion.ParseSubmissionID(r.ID); ok {
+				j.log.Logf("Job %s made submission %s (from the job's detail)", j.jobID, r.ID)
+				return r.ID
+			}
+		}
+	}
+	why := "the job's detail lists no submission"
+	if err != nil {
+		why = "the job's detail could not be read: " + err.Error()
+	}
+	if j.product == nil {
+		j.log.Logf("The submission this job made is not named: %s; give product-id or external-id with job-id to look it up", why)
+		return ""
+	}
+	bound, what := j.since, "since"
+	if bound.IsZero() {
+		bound, what = j.start, "the job's start"
+	}
+	if bound.IsZero() {
+		j.log.Logf("The submission this job made is not named: %s, and the job gave no start time to look it up by", why)
+		return ""
+	}
+	productID, err := j.product.resolve(ctx, j.client, j.log)
+	var subs []ingestion.Submission
+	if err == nil {
+		subs, err = j.client.Submissions(ctx, productID)
+	}
+	if err != nil {
+		j.log.Logf("The submission this job made is not named: %s, and listing the product's submissions failed: %v", why, err)
+		return ""
+	}
+	// The exact target only: a live submission is not what a preview job made.
+	sub, ok := ingestion.NewestTo(subs, j.target, bound)
+	if _, plain := ingestion.ParseSubmissionID(sub.ID); !ok || !plain {
+		j.log.Logf("The submission this job made is not named: %s, and product %s lists no %s submission created at or after %s (%s)", why, productID, j.target, what, bound.Format(time.RFC3339))
+		return ""
+	}
+	j.log.Logf("Job %s made submission %s (the newest %s submission created at or after %s, %s)", j.jobID, sub.ID, j.target, what, bound.Format(time.RFC3339))
+	return sub.ID
 }
 
 func (j *ingestionJob) cancel(ctx context.Context) (string, error) {
@@ -48,60 +115,138 @@ func (j *ingestionJob) cancel(ctx context.Context) (string, error) {
 	return msg, nil
 }
 
-// ingestionProduct follows the newest submission of a product to one target,
-// looking the product up by external id first when that is what was given.
-type ingestionProduct struct {
-	client                *ingestion.Client
-	log                   *report.Subject
-	productID, externalID string
-	target                string
-	submission            string // the submission last followed
+// productRef is a product as given: its durable id, or an external id
+// looked up once.
+type productRef struct {
+	id, externalID string
 }
 
-func (p *ingestionProduct) start() string {
-	name := p.productID
-	if name == "" {
-		name = "with external id " + p.externalID
+func (p *productRef) name() string {
+	if p.id != "" {
+		return p.id
 	}
-	return fmt.Sprintf("Watching the newest %s submission of product %s (product-ingestion API)", p.target, name)
+	return "with external id " + p.externalID
 }
 
-func (p *ingestionProduct) id() string { return p.submission }
+// resolve returns the durable id, looking the external id up on first use.
+func (p *productRef) resolve(ctx context.Context, c *ingestion.Client, log *report.Subject) (string, error) {
+	if p.id != "" {
+		return p.id, nil
+	}
+	products, err := c.ProductsByExternalID(ctx, p.externalID)
+	if err != nil {
+		return "", err
+	}
+	if len(products) == 0 || products[0].DurableID() == "" {
+		return "", fmt.Errorf("external-id %q names no product in this Partner Center account: check the offer id, or pass product-id", p.externalID)
+	}
+	p.id = products[0].DurableID()
+	log.Logf("External id %s is product %s (%s)", p.externalID, p.id, products[0].Alias)
+	return p.id, nil
+}
+
+// ingestionProduct follows the submission of a product to one target made
+// at or after since: the list always holds the previous publish's finished
+// submissions, so an older one is no proof of anything. Until one appears the
+// gate waits; once found, the submission is followed by its id.
+type ingestionProduct struct {
+	client      *ingestion.Client
+	log         *report.Subject
+	product     productRef
+	target      string
+	since       time.Time
+	followed    string // submission/{product}/{id}, once found
+	staleSaid   bool
+	staleLatest string // what the list held instead, for the timeout message
+}
+
+func (p *ingestionProduct) begin() string {
+	return fmt.Sprintf("Watching product %s (product-ingestion API) for a %s submission created at or after %s", p.product.name(), p.target, p.since.Format(time.RFC3339))
+}
+
+func (p *ingestionProduct) id() string { return p.followed }
 func (*ingestionProduct) kind() string { return "product" }
 
-func (p *ingestionProduct) fetch(ctx context.Context) (snapshot.Operation, error) {
-	if p.productID == "" {
-		products, err := p.client.ProductsByExternalID(ctx, p.externalID)
-		if err != nil {
-			return snapshot.Operation{}, err
-		}
-		if len(products) == 0 || products[0].DurableID() == "" {
-			return snapshot.Operation{}, fmt.Errorf("external-id %q names no product in this Partner Center account: check the offer id, or pass product-id", p.externalID)
-		}
-		p.productID = products[0].DurableID()
-		p.log.Logf("External id %s is product %s (%s)", p.externalID, p.productID, products[0].Alias)
+func (p *ingestionProduct) submission(context.Context, verdict.Status) string { return p.followed }
+
+func (p *ingestionProduct) pending() string {
+	if p.followed != "" {
+		return ""
 	}
-	subs, err := p.client.Submissions(ctx, p.productID)
+	msg := fmt.Sprintf("no %s submission of product %s created at or after since (%s) appeared", p.target, p.product.name(), p.since.Format(time.RFC3339))
+	if p.staleLatest != "" {
+		msg += "; the newest is " + p.staleLatest
+	}
+	return msg
+}
+
+func (p *ingestionProduct) fetch(ctx context.Context) (snapshot.Operation, error) {
+	productID, err := p.product.resolve(ctx, p.client, p.log)
+	if err != nil {
+		return snapshot.Operation{}, err
+	}
+	if p.followed != "" {
+		return p.current(ctx, productID)
+	}
+	subs, err := p.client.Submissions(ctx, productID)
 	if isNotFound(err) {
-		return snapshot.Operation{}, fmt.Errorf("product %s was not found (HTTP 404): check product-id, or pass external-id (the offer id)", p.productID)
+		return snapshot.Operation{}, fmt.Errorf("product %s was not found (HTTP 404): check product-id, or pass external-id (the offer id)", productID)
 	}
 	if err != nil {
 		return snapshot.Operation{}, err
 	}
-	sub, ok := ingestion.Newest(subs, p.target)
+	sub, ok := ingestion.Newest(subs, p.target, p.since)
 	if !ok {
-		return snapshot.Operation{}, fmt.Errorf("product %s has no %s submission: publish to %s first (POST configure with a submission resource)", p.productID, p.target, p.target)
+		p.stale(subs, productID)
+		return waiting(p.target), nil
 	}
-	if sub.ID != p.submission {
-		p.submission = sub.ID
-		p.log.Logf("Following submission %s (target %s, created %s)", sub.ID, sub.Target.TargetType, sub.Created)
+	if _, ok := ingestion.ParseSubmissionID(sub.ID); !ok {
+		return snapshot.Operation{}, fmt.Errorf("product %s: the API named its submission %q, which is not submission/{product}/{id}", productID, sub.ID)
+	}
+	p.followed = sub.ID
+	p.log.Logf("Following submission %s (target %s, created %s)", sub.ID, sub.Target.TargetType, sub.Created)
+	return sub.Snapshot(), nil
+}
+
+// current fetches the followed submission by its id.
+func (p *ingestionProduct) current(ctx context.Context, productID string) (snapshot.Operation, error) {
+	ref, _ := ingestion.ParseSubmissionID(p.followed)
+	sub, err := p.client.Submission(ctx, productID, ref.Number)
+	if isNotFound(err) {
+		return snapshot.Operation{}, fmt.Errorf("submission %s answered 404 after it had been found: it was deleted or superseded by a newer publish: %w", p.followed, err)
+	}
+	if err != nil {
+		return snapshot.Operation{}, err
 	}
 	return sub.Snapshot(), nil
+}
+
+// stale says once why the gate waits: the newest submission predates since.
+func (p *ingestionProduct) stale(subs []ingestion.Submission, productID string) {
+	latest, ok := ingestion.Newest(subs, p.target, time.Time{})
+	if ok {
+		p.staleLatest = fmt.Sprintf("%s, created %s, %s", latest.ID, latest.Created, strings.TrimSpace(latest.Status+" "+latest.Result))
+	}
+	if p.staleSaid {
+		return
+	}
+	p.staleSaid = true
+	if ok {
+		p.log.Logf("The newest %s submission of product %s, %s, predates since (%s): it is an earlier publish's; waiting for the one started since then to appear", p.target, productID, p.staleLatest, p.since.Format(time.RFC3339))
+		return
+	}
+	p.log.Logf("Product %s has no %s submission yet; waiting for the one started since %s to appear", productID, p.target, p.since.Format(time.RFC3339))
 }
 
 // cancel cannot stop a submission: the API cancels configure jobs only.
 func (p *ingestionProduct) cancel(context.Context) (string, error) {
 	return "", errors.New("the product-ingestion API cancels configure jobs, not submissions (pass job-id to have it cancelled)")
+}
+
+// waiting is the snapshot of a publish not yet seen: nothing to judge, so
+// the poller keeps waiting (and a single check says it is on its way).
+func waiting(name string) snapshot.Operation {
+	return snapshot.Operation{Status: string(snapshot.StateNotStarted), SubmissionType: name}
 }
 
 func isNotFound(err error) bool {

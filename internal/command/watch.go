@@ -20,13 +20,19 @@ import (
 // follower follows one target through one API: it fetches snapshots for
 // the poller and, after an interrupt, asks the API to stop the work.
 type follower interface {
-	// start is the log line that opens the watch.
-	start() string
+	// begin is the log line that opens the watch.
+	begin() string
 	fetch(ctx context.Context) (snapshot.Operation, error)
 	// id is the operation, job or submission followed, once known.
 	id() string
 	// kind names what the target is: offer, product or job.
 	kind() string
+	// pending says what the gate is still waiting to appear (a publish
+	// started since since), "" once it follows something.
+	pending() string
+	// submission names the product-ingestion submission the publish made,
+	// given the verdict; "" when there is none or it is not known.
+	submission(ctx context.Context, s verdict.Status) string
 	// cancel asks the API to cancel the work and says what came of it.
 	cancel(ctx context.Context) (string, error)
 }
@@ -43,7 +49,7 @@ type watch struct {
 // run polls the watch's target to a verdict and, when the job was cancelled
 // and cancel-on-interrupt asks for it, cancels the work.
 func (w *watch) run(ctx context.Context, cfg config.Config, clock poll.Clock) verdict.Verdict {
-	w.log.Logf("%s", w.f.start())
+	w.log.Logf("%s", w.f.begin())
 	p := poll.Poller{
 		Fetch:           w.fetch,
 		Clock:           clock,
@@ -56,10 +62,28 @@ func (w *watch) run(ctx context.Context, cfg config.Config, clock poll.Clock) ve
 	}
 	v := p.Run(ctx)
 	v.OperationID, v.OfferID, v.Kind = w.f.id(), w.name, w.f.kind()
+	if why := w.f.pending(); why != "" && v.Status == verdict.TimedOut {
+		v.Err = fmt.Errorf("%w: %s", v.Err, why)
+	}
 	if v.Status == verdict.Interrupted && cfg.CancelOnInterrupt {
 		v.Err = w.cancel(v.Err)
 	}
+	if v.Status != verdict.Interrupted {
+		v.SubmissionID = w.submission(ctx, v.Status)
+	}
 	return v
+}
+
+// submission asks the follower which submission the publish made, within
+// the bound on requests in flight.
+func (w *watch) submission(ctx context.Context, s verdict.Status) string {
+	select {
+	case w.inFlight <- struct{}{}:
+		defer func() { <-w.inFlight }()
+	case <-ctx.Done():
+		return ""
+	}
+	return w.f.submission(ctx, s)
 }
 
 // cancelBudget bounds the cancel request: the runner allows a cancelled job a
@@ -97,18 +121,40 @@ type cppOperation struct {
 	log              *report.Subject
 	publisher, offer string
 	opID             string
-	seen             bool
+	// legacy: opID is a non-migrated offer's key, fetched at /api/operations/{key}.
+	legacy bool
+	// since bounds discovery: a finished operation that changed before it
+	// is an earlier publish's.
+	since     time.Time
+	seen      bool
+	staleSaid bool
+	stale     string // the newest operation, when it predates since
 }
 
-func (o *cppOperation) start() string {
-	if o.opID != "" {
+func (o *cppOperation) begin() string {
+	switch {
+	case o.opID != "":
 		return fmt.Sprintf("Watching operation %s of offer %s (publisher %s)", o.opID, o.offer, o.publisher)
+	case !o.since.IsZero():
+		return fmt.Sprintf("Looking up the operation of offer %s (publisher %s) running, or changed at or after %s", o.offer, o.publisher, o.since.Format(time.RFC3339))
 	}
-	return fmt.Sprintf("Looking up the operation of offer %s (publisher %s)", o.offer, o.publisher)
+	return fmt.Sprintf("Looking up the running operation of offer %s (publisher %s)", o.offer, o.publisher)
 }
 
-func (o *cppOperation) id() string   { return o.opID }
-func (o *cppOperation) kind() string { return "offer" }
+func (o *cppOperation) id() string                                        { return o.opID }
+func (o *cppOperation) kind() string                                      { return "offer" }
+func (o *cppOperation) submission(context.Context, verdict.Status) string { return "" }
+
+func (o *cppOperation) pending() string {
+	if o.opID != "" {
+		return ""
+	}
+	msg := fmt.Sprintf("no operation of offer %s running or changed at or after since (%s) appeared", o.offer, o.since.Format(time.RFC3339))
+	if o.stale != "" {
+		msg += "; the newest is " + o.stale
+	}
+	return msg
+}
 
 func (o *cppOperation) cancel(ctx context.Context) (string, error) {
 	loc, err := o.client.Cancel(ctx, o.publisher, o.offer)
@@ -128,14 +174,24 @@ func (o *cppOperation) fetch(ctx context.Context) (snapshot.Operation, error) {
 		if err != nil {
 			return snapshot.Operation{}, o.explain(ctx, err)
 		}
-		sub, err := pick(subs)
+		sub, found, err := pick(subs, o.since)
 		if err != nil {
 			return snapshot.Operation{}, fmt.Errorf("offer %s: %w", o.offer, err)
+		}
+		if !found {
+			o.waitSaid(subs)
+			return waiting("operation"), nil
 		}
 		o.opID = strings.ToLower(sub.ID)
 		o.log.Logf("Found operation %s (%s, %s, changed %s)", o.opID, sub.SubmissionType, sub.SubmissionState, sub.ChangedTime)
 	}
-	op, err := o.client.Operation(ctx, o.publisher, o.offer, o.opID)
+	var op snapshot.Operation
+	var err error
+	if o.legacy {
+		op, err = o.client.LegacyOperation(ctx, o.opID)
+	} else {
+		op, err = o.client.Operation(ctx, o.publisher, o.offer, o.opID)
+	}
 	if err != nil {
 		return op, o.explain(ctx, err)
 	}
@@ -143,22 +199,60 @@ func (o *cppOperation) fetch(ctx context.Context) (snapshot.Operation, error) {
 	return op, nil
 }
 
-// pick chooses the running submission, else the newest by changedTime.
-func pick(subs []cpp.Submission) (cpp.Submission, error) {
-	if len(subs) == 0 {
-		return cpp.Submission{}, errors.New("the API lists no operations: publish the offer first, or pass operation-id")
+// waitSaid says once why the gate waits: nothing runs, and the newest
+// operation predates since.
+func (o *cppOperation) waitSaid(subs []cpp.Submission) {
+	if newest, ok := newestOf(subs); ok {
+		o.stale = fmt.Sprintf("%s (%s), %s, changed %s", newest.ID, newest.SubmissionType, newest.SubmissionState, newest.ChangedTime)
 	}
+	if o.staleSaid {
+		return
+	}
+	o.staleSaid = true
+	if o.stale == "" {
+		o.log.Logf("Offer %s lists no operation yet; waiting for the one started since %s to appear", o.offer, o.since.Format(time.RFC3339))
+		return
+	}
+	o.log.Logf("Offer %s has no operation running, and its newest, %s, predates since (%s): it is an earlier publish's; waiting for the one started since then to appear", o.offer, o.stale, o.since.Format(time.RFC3339))
+}
+
+// pick chooses the operation to follow: the running one (only one runs at
+// a time), else the newest that changed at or after since. A finished
+// operation is no proof of the publish in question without that bound, so
+// without since it is an error that names it and the ways out. found is
+// false when the gate should wait for the operation to appear.
+func pick(subs []cpp.Submission, since time.Time) (sub cpp.Submission, found bool, err error) {
 	for _, s := range subs {
 		if st, _ := snapshot.ParseState(s.SubmissionState); st == snapshot.StateRunning && config.IsGUID(s.ID) {
-			return s, nil
+			return s, true, nil
 		}
+	}
+	newest, ok := newestOf(subs)
+	if since.IsZero() {
+		if !ok {
+			return sub, false, errors.New("the API lists no operations and none runs: publish the offer first, then pass the operation-id (the Location Publish returned), or since (when the publish started) to wait for it to appear")
+		}
+		return sub, false, fmt.Errorf("no operation is running, and the newest, %s (%s), is %s since %s: a finished operation is no proof that the publish in question went through. Pass operation-id (the Location that Publish or Go-live returned) to judge that operation, or since (when the publish started, RFC 3339) to wait for the new one to appear",
+			newest.ID, newest.SubmissionType, newest.SubmissionState, newest.ChangedTime)
+	}
+	if !ok || changed(newest).Before(since) {
+		return sub, false, nil
+	}
+	if !config.IsGUID(newest.ID) {
+		return sub, false, fmt.Errorf("the newest operation's id %q is not a GUID", newest.ID)
+	}
+	return newest, true, nil
+}
+
+// newestOf is the operation that changed last; an unreadable changedTime
+// counts as the oldest, so it never passes a since bound.
+func newestOf(subs []cpp.Submission) (cpp.Submission, bool) {
+	if len(subs) == 0 {
+		return cpp.Submission{}, false
 	}
 	sorted := append([]cpp.Submission(nil), subs...)
 	sort.SliceStable(sorted, func(i, j int) bool { return changed(sorted[i]).After(changed(sorted[j])) })
-	if !config.IsGUID(sorted[0].ID) {
-		return cpp.Submission{}, fmt.Errorf("the newest operation's id %q is not a GUID", sorted[0].ID)
-	}
-	return sorted[0], nil
+	return sorted[0], true
 }
 
 func changed(s cpp.Submission) time.Time {

@@ -30,19 +30,24 @@ const (
 	APIProductIngestion API = "product-ingestion"
 )
 
-// apiFacts are what differ between the APIs: api-url's and api-version's
-// defaults, and the audience tokens must be for.
-type apiFacts struct{ url, version, resource string }
+// apiFacts are what differ between the APIs: api-url's, api-version's and
+// initial-interval's defaults, and the audience tokens must be for.
+type apiFacts struct{ url, version, resource, interval string }
 
 func factsOf(api API) (apiFacts, bool) {
 	switch api {
 	case APICPP:
-		return apiFacts{"https://cloudpartner.azure.com", "2017-10-31", "https://cloudpartner.azure.com"}, true
+		return apiFacts{"https://cloudpartner.azure.com", "2017-10-31", "https://cloudpartner.azure.com", "15s"}, true
 	case APIProductIngestion:
-		return apiFacts{"https://graph.microsoft.com/rp/product-ingestion", "2022-03-01-preview2", "https://graph.microsoft.com"}, true
+		// The docs allow one status request a minute.
+		return apiFacts{"https://graph.microsoft.com/rp/product-ingestion", "2022-03-01-preview2", "https://graph.microsoft.com", IngestionInterval.String()}, true
 	}
 	return apiFacts{}, false
 }
+
+// IngestionInterval is the product-ingestion API's polling limit: its pages
+// allow at most one status request a minute.
+const IngestionInterval = time.Minute
 
 // Config is what the gate runs on.
 type Config struct {
@@ -53,6 +58,10 @@ type Config struct {
 	// SubmissionTarget is "preview" or "live": which submission of a product
 	// (product-ingestion) is judged.
 	SubmissionTarget string
+	// Since, when set, is the earliest time a publish may have started to
+	// count: older submissions (product-ingestion) and older finished
+	// operations (CPP discovery) are not the publish in question.
+	Since time.Time
 
 	// Either AccessToken, or TenantID+ClientID with ClientSecret or, without
 	// it, the job's OIDC token (workload identity federation).
@@ -77,6 +86,9 @@ type Config struct {
 	// CancelOnInterrupt asks the API to cancel the operation when the job is.
 	CancelOnInterrupt bool
 	Annotate          Annotate
+
+	// Warnings are inputs that are valid but unwise, for the log.
+	Warnings []string
 }
 
 // OIDC is where the job's OIDC ID token comes from: the runner's token
@@ -138,6 +150,11 @@ func Load(getenv Getenv) (Config, error) {
 		return c, fmt.Errorf("api-version %q is not a date version such as %s", c.APIVersion, facts.version)
 	}
 
+	if v := in("since"); v != "" {
+		if c.Since, err = time.Parse(time.RFC3339Nano, v); err != nil {
+			return c, fmt.Errorf("since %q is not an RFC 3339 time such as 2026-11-21T09:00:00Z (in a workflow: date -u +%%Y-%%m-%%dT%%H:%%M:%%SZ before the publish)", v)
+		}
+	}
 	if c.API == APIProductIngestion {
 		if err := c.setIngestionTargets(in); err != nil {
 			return c, err
@@ -167,8 +184,11 @@ func Load(getenv Getenv) (Config, error) {
 	if c.Timeout, err = parseDuration("timeout", in("timeout")); err != nil {
 		return c, err
 	}
-	if c.InitialInterval, err = parseDuration("initial-interval", in("initial-interval")); err != nil {
+	if c.InitialInterval, err = parseDuration("initial-interval", cmp.Or(in("initial-interval"), facts.interval)); err != nil {
 		return c, err
+	}
+	if c.API == APIProductIngestion && c.InitialInterval < IngestionInterval {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("initial-interval %s is below the product-ingestion API's limit of one status request a minute: expect throttling (429), which the gate waits out", c.InitialInterval))
 	}
 	if c.MaxInterval, err = parseDuration("max-interval", in("max-interval")); err != nil {
 		return c, err
@@ -256,9 +276,16 @@ type Target struct {
 	// OfferID names the target in logs, annotations and results: the CPP
 	// offer id, or the job, product or external id as given.
 	OfferID string
-	// OperationID is a GUID, or "" to discover the offer's operation.
+	// OperationID is a GUID, or "" to discover the offer's operation; with
+	// Legacy, the key of a non-migrated offer's Location
+	// (publisher$offer$version$slot).
 	OperationID string
-	// JobID, ProductID or ExternalID (product-ingestion): exactly one is set.
+	// Legacy marks an operation named by the non-migrated Location form,
+	// fetched at /api/operations/{key}.
+	Legacy bool
+	// JobID, ProductID or ExternalID (product-ingestion): one of the three,
+	// or JobID with ProductID or ExternalID, which say where the job's
+	// submission is to be found.
 	JobID, ProductID, ExternalID string
 }
 
@@ -342,43 +369,61 @@ func (c *Config) setIngestionTargets(in func(string) string) error {
 	if c.SubmissionTarget != "preview" && c.SubmissionTarget != "live" {
 		return fmt.Errorf("target %q must be preview or live", in("target"))
 	}
-	var given []string
-	for _, name := range []string{"job-id", "product-id", "external-id"} {
-		if in(name) != "" {
-			given = append(given, name)
-		}
+	jobs := lines(in("job-id"))
+	product := ""
+	switch {
+	case in("product-id") != "" && in("external-id") != "":
+		return errors.New("product-id and external-id are both given: give one of them")
+	case in("product-id") != "":
+		product = "product-id"
+	case in("external-id") != "":
+		product = "external-id"
 	}
-	switch len(given) {
-	case 0:
+	products := lines(in(product))
+	switch {
+	case len(jobs) == 0 && product == "":
 		return errors.New("with api: product-ingestion, give job-id, product-id or external-id")
-	case 1:
-	default:
-		return fmt.Errorf("%s are all given: give only one of job-id, product-id and external-id", strings.Join(given, " and "))
+	case len(jobs) == 0 && c.Since.IsZero():
+		// The list always holds the previous publish's finished submissions:
+		// without a bound, the newest of them would pass the gate.
+		return fmt.Errorf("%s needs since (or job-id): without it the newest submission may be an earlier publish's, and the gate would pass on a publish that did not happen; pass since (the time the publish started, RFC 3339), or the job-id that POST configure returned", product)
+	case len(jobs) > 0 && product != "" && len(products) != len(jobs):
+		return fmt.Errorf("job-id has %d lines but %s has %d: give each job's product on the same line, or leave %s empty", len(jobs), product, len(products), product)
 	}
-	input := given[0]
-	for _, v := range lines(in(input)) {
+	for i := range max(len(jobs), len(products)) {
 		var t Target
-		switch input {
-		case "job-id":
+		if len(jobs) > 0 {
+			v := jobs[i]
 			if !IsGUID(v) {
 				return fmt.Errorf("job-id %q is not a GUID: pass the jobId that POST configure returned", v)
 			}
 			t = Target{OfferID: v, JobID: strings.ToLower(v)}
-		case "product-id":
-			id := strings.TrimPrefix(v, "product/")
-			if !IsGUID(id) {
-				return fmt.Errorf("product-id %q is not a durable id (a GUID, or product/ and a GUID): for the id you chose, use external-id", v)
+		}
+		if product != "" {
+			v := products[i]
+			switch product {
+			case "product-id":
+				id := strings.TrimPrefix(v, "product/")
+				if !IsGUID(id) {
+					return fmt.Errorf("product-id %q is not a durable id (a GUID, or product/ and a GUID): for the id you chose, use external-id", v)
+				}
+				t.ProductID = strings.ToLower(id)
+			case "external-id":
+				if err := checkID("external-id", v); err != nil {
+					return err
+				}
+				t.ExternalID = v
 			}
-			t = Target{OfferID: v, ProductID: strings.ToLower(id)}
-		case "external-id":
-			if err := checkID("external-id", v); err != nil {
-				return err
+			if t.OfferID == "" {
+				t.OfferID = v
 			}
-			t = Target{OfferID: v, ExternalID: v}
 		}
 		c.Targets = append(c.Targets, t)
 	}
-	return c.checkTargets(input)
+	if len(jobs) > 0 {
+		return c.checkTargets("job-id")
+	}
+	return c.checkTargets(product)
 }
 
 // lines splits a multi-line input into its non-empty, trimmed lines.
@@ -415,18 +460,23 @@ func (c *Config) operation(v, offer string) (Target, error) {
 	if offer != "" && !strings.EqualFold(loc.Offer, offer) {
 		return Target{}, fmt.Errorf("operation-id names offer %q but offer-id is %q", loc.Offer, offer)
 	}
-	return Target{OfferID: loc.Offer, OperationID: loc.Operation}, nil
+	return Target{OfferID: loc.Offer, OperationID: loc.Operation, Legacy: loc.Legacy}, nil
 }
 
 // Location is an operation URL taken apart.
 type Location struct {
 	Scheme, Host                string // empty for a relative path
 	Publisher, Offer, Operation string
+	// Legacy is the non-migrated form, /api/operations/P$O$version$slot;
+	// Operation is then that key.
+	Legacy bool
 }
 
-// ParseLocation reads /api/publishers/P/offers/O/operations/GUID[?…], relative
-// or absolute. Every segment must be a plain id; no dot segments, no escapes
-// that decode to separators.
+// ParseLocation reads an operation's Location, relative or absolute, in
+// either form the API answers with: /api/publishers/P/offers/O/operations/GUID
+// (migrated offers) or /api/operations/P$O$version$slot (offers not migrated).
+// Every segment must be a plain id; no dot segments, no escapes that decode
+// to separators.
 func ParseLocation(v string) (Location, error) {
 	var loc Location
 	if strings.ContainsAny(v, " \t\r\n\\") {
@@ -446,6 +496,9 @@ func ParseLocation(v string) (Location, error) {
 		loc.Scheme, loc.Host = u.Scheme, u.Host
 	}
 	parts := strings.Split(strings.TrimPrefix(u.EscapedPath(), "/"), "/")
+	if len(parts) == 3 && parts[0] == "api" && strings.EqualFold(parts[1], "operations") {
+		return legacyLocation(loc, parts[2])
+	}
 	if len(parts) != 7 || parts[0] != "api" || !strings.EqualFold(parts[1], "publishers") ||
 		!strings.EqualFold(parts[3], "offers") || !strings.EqualFold(parts[5], "operations") {
 		return loc, errors.New("its path is not /api/publishers/<publisher>/offers/<offer>/operations/<guid>")
@@ -461,6 +514,30 @@ func ParseLocation(v string) (Location, error) {
 		return loc, fmt.Errorf("operation %q is not a GUID", parts[6])
 	}
 	loc.Publisher, loc.Offer, loc.Operation = parts[2], parts[4], strings.ToLower(parts[6])
+	return loc, nil
+}
+
+// legacyLocation reads the key of a non-migrated offer's Location:
+// publisher, offer, version and slot joined by '$' (which may come escaped).
+func legacyLocation(loc Location, segment string) (Location, error) {
+	const form = "/api/operations/<publisher>$<offer>$<version>$<slot>"
+	key, err := url.PathUnescape(segment)
+	if err != nil {
+		return loc, fmt.Errorf("its path is not %s", form)
+	}
+	f := strings.Split(key, "$")
+	if len(f) != 4 {
+		return loc, fmt.Errorf("its path is not %s", form)
+	}
+	for _, part := range []string{f[0], f[1], f[3]} {
+		if !isID(part) || isDots(part) {
+			return loc, fmt.Errorf("%q in its path is not a plain id", part)
+		}
+	}
+	if f[2] == "" || strings.Trim(f[2], "0123456789") != "" || len(f[2]) > 20 {
+		return loc, fmt.Errorf("version %q in its path is not a number", f[2])
+	}
+	loc.Publisher, loc.Offer, loc.Operation, loc.Legacy = f[0], f[1], key, true
 	return loc, nil
 }
 

@@ -171,6 +171,73 @@ func TestOperationLocation(t *testing.T) {
 	}
 }
 
+// TestLegacyLocation: offers not migrated to Partner Center answer Publish
+// with /api/operations/{publisher}${offer}${version}${slot}.
+func TestLegacyLocation(t *testing.T) {
+	for _, tc := range []struct{ name, value, offer, apiURL string }{
+		{"relative", "/api/operations/contoso$contoso-vm$2$preview?api-version=2017-10-31", "<unset>", ""},
+		{"escaped dollars, offer given", "/api/operations/contoso%24contoso-vm%242%24preview?api-version=2017-10-31", "contoso-vm", ""},
+		{"absolute on the api host", "https://cloudpartner.azure.com/api/operations/contoso$contoso-vm$2$preview", "<unset>", ""},
+	} {
+		ch := map[string]string{"operation-id": tc.value, "offer-id": tc.offer}
+		c, err := Load(env(with(ch)))
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		want := Target{OfferID: "contoso-vm", OperationID: "contoso$contoso-vm$2$preview", Legacy: true}
+		if len(c.Targets) != 1 || c.Targets[0] != want {
+			t.Errorf("%s: targets %+v; want %+v", tc.name, c.Targets, want)
+		}
+	}
+	for name, tc := range map[string]struct{ value, offer, want string }{
+		"another publisher":    {"/api/operations/fabrikam$contoso-vm$2$preview", "<unset>", `names publisher "fabrikam"`},
+		"another offer":        {"/api/operations/contoso$other$2$preview", "contoso-vm", `names offer "other"`},
+		"another host":         {"https://evil.example/api/operations/contoso$contoso-vm$2$preview", "<unset>", "refusing to send a token elsewhere"},
+		"three parts":          {"/api/operations/contoso$contoso-vm$2", "<unset>", "is not /api/operations/"},
+		"version not a number": {"/api/operations/contoso$contoso-vm$two$preview", "<unset>", `version "two"`},
+		"dots":                 {"/api/operations/contoso$..$2$preview", "<unset>", "not a plain id"},
+		"slash in the key":     {"/api/operations/contoso$a%2Fb$2$preview", "<unset>", "not a plain id"},
+	} {
+		_, err := Load(env(with(map[string]string{"operation-id": tc.value, "offer-id": tc.offer})))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v; want an error containing %q", name, err, tc.want)
+		}
+	}
+}
+
+func TestSince(t *testing.T) {
+	c, err := Load(env(with(map[string]string{"operation-id": "<unset>", "since": "2026-11-21T09:00:00+01:00"})))
+	if err != nil || !c.Since.Equal(time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)) {
+		t.Errorf("since = %v, %v", c.Since, err)
+	}
+	for _, v := range []string{"2026-11-21", "yesterday", "2026-11-21 09:00:00"} {
+		if _, err := Load(env(with(map[string]string{"since": v}))); err == nil || !strings.Contains(err.Error(), "since") || !strings.Contains(err.Error(), "RFC 3339") {
+			t.Errorf("since %q: %v; want an error naming since and the format", v, err)
+		}
+	}
+}
+
+// TestIntervalPerAPI: product-ingestion's docs allow one status request a
+// minute, so its default first wait is a minute; a smaller one is honoured
+// with a warning.
+func TestIntervalPerAPI(t *testing.T) {
+	ingest := map[string]string{"api": "product-ingestion", "publisher-id": "<unset>", "offer-id": "<unset>", "operation-id": "<unset>", "job-id": guid}
+	c, err := Load(env(with(ingest)))
+	if err != nil || c.InitialInterval != time.Minute || len(c.Warnings) != 0 {
+		t.Errorf("product-ingestion: %v, warnings %q, %v", c.InitialInterval, c.Warnings, err)
+	}
+	ingest["initial-interval"] = "10s"
+	c, err = Load(env(with(ingest)))
+	if err != nil || c.InitialInterval != 10*time.Second || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "one status request a minute") {
+		t.Errorf("product-ingestion, 10s: %v, warnings %q, %v", c.InitialInterval, c.Warnings, err)
+	}
+	c, err = Load(env(with(map[string]string{"initial-interval": "5s"})))
+	if err != nil || c.InitialInterval != 5*time.Second || len(c.Warnings) != 0 {
+		t.Errorf("cpp, 5s: %v, warnings %q, %v", c.InitialInterval, c.Warnings, err)
+	}
+}
+
 func TestParseLocationRefusesTricks(t *testing.T) {
 	for _, v := range []string{
 		"/api/publishers/contoso/offers/../operations/" + guid,
@@ -263,7 +330,7 @@ func TestProductIngestion(t *testing.T) {
 		}
 		return m
 	}
-	c, err := Load(env(ingest(map[string]string{"product-id": "product/" + strings.ToUpper(guid) + "\n" + "11111111-2222-4333-8444-555555555555"})))
+	c, err := Load(env(ingest(map[string]string{"product-id": "product/" + strings.ToUpper(guid) + "\n" + "11111111-2222-4333-8444-555555555555", "since": "2026-11-21T09:00:00Z"})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,9 +344,16 @@ func TestProductIngestion(t *testing.T) {
 	if err != nil || c.Targets[0].JobID != guid || c.SubmissionTarget != "live" || c.APIVersion != "2022-07-01" || c.APIURL.Port() != "9" {
 		t.Errorf("job-id: %+v, %v", c, err)
 	}
-	c, err = Load(env(ingest(map[string]string{"external-id": "contoso-vm"})))
+	c, err = Load(env(ingest(map[string]string{"external-id": "contoso-vm", "since": "2026-11-21T09:00:00Z"})))
 	if err != nil || c.Targets[0].ExternalID != "contoso-vm" {
 		t.Errorf("external-id: %+v, %v", c.Targets, err)
+	}
+	// job-id pairs with product-id or external-id by line: the job is
+	// followed, the product says where its submission is.
+	const job2 = "11111111-2222-4333-8444-555555555555"
+	c, err = Load(env(ingest(map[string]string{"job-id": guid + "\n" + job2, "external-id": "contoso-vm\ncontoso-app"})))
+	if err != nil || len(c.Targets) != 2 || c.Targets[1] != (Target{OfferID: job2, JobID: job2, ExternalID: "contoso-app"}) {
+		t.Errorf("job-id with external-id: %+v, %v", c.Targets, err)
 	}
 	// With api: cpp, the defaults stay CPP's whatever product-ingestion's are.
 	if c, err := Load(env(base())); err != nil || c.API != APICPP || c.APIURL.Host != "cloudpartner.azure.com" || c.Resource != "https://cloudpartner.azure.com" {
@@ -290,17 +364,20 @@ func TestProductIngestion(t *testing.T) {
 		in   map[string]string
 		want string
 	}{
-		"unknown api":              {ingest(map[string]string{"api": "graph", "job-id": guid}), `api "graph" must be cpp or product-ingestion`},
-		"nothing to watch":         {ingest(nil), "give job-id, product-id or external-id"},
-		"two kinds":                {ingest(map[string]string{"job-id": guid, "product-id": guid}), "job-id and product-id are all given"},
-		"offer-id with ingestion":  {ingest(map[string]string{"offer-id": "contoso-vm", "job-id": guid}), "offer-id is for api: cpp"},
-		"job-id with cpp":          {with(map[string]string{"job-id": guid}), "job-id is for api: product-ingestion"},
-		"job-id not a GUID":        {ingest(map[string]string{"job-id": "job-1"}), `job-id "job-1" is not a GUID`},
-		"product-id not durable":   {ingest(map[string]string{"product-id": "contoso-vm"}), `product-id "contoso-vm" is not a durable id`},
-		"external-id with a slash": {ingest(map[string]string{"external-id": "a/b"}), `external-id "a/b" may only hold`},
-		"bad target":               {ingest(map[string]string{"product-id": guid, "target": "draft"}), `target "draft" must be preview or live`},
-		"a product twice":          {ingest(map[string]string{"product-id": guid + "\nproduct/" + guid}), "twice"},
-		"publisher-id with cpp":    {with(map[string]string{"publisher-id": "<unset>"}), "publisher-id is required"},
+		"unknown api":                {ingest(map[string]string{"api": "graph", "job-id": guid}), `api "graph" must be cpp or product-ingestion`},
+		"nothing to watch":           {ingest(nil), "give job-id, product-id or external-id"},
+		"product and external id":    {ingest(map[string]string{"external-id": "contoso-vm", "product-id": guid, "since": "2026-11-21T09:00:00Z"}), "product-id and external-id are both given"},
+		"product-id without since":   {ingest(map[string]string{"product-id": guid}), "product-id needs since (or job-id)"},
+		"external-id without since":  {ingest(map[string]string{"external-id": "contoso-vm"}), "external-id needs since (or job-id): without it the newest submission may be an earlier publish's"},
+		"jobs and products unpaired": {ingest(map[string]string{"job-id": guid, "product-id": guid + "\n" + "11111111-2222-4333-8444-555555555555"}), "job-id has 1 lines but product-id has 2"},
+		"offer-id with ingestion":    {ingest(map[string]string{"offer-id": "contoso-vm", "job-id": guid}), "offer-id is for api: cpp"},
+		"job-id with cpp":            {with(map[string]string{"job-id": guid}), "job-id is for api: product-ingestion"},
+		"job-id not a GUID":          {ingest(map[string]string{"job-id": "job-1"}), `job-id "job-1" is not a GUID`},
+		"product-id not durable":     {ingest(map[string]string{"product-id": "contoso-vm", "since": "2026-11-21T09:00:00Z"}), `product-id "contoso-vm" is not a durable id`},
+		"external-id with a slash":   {ingest(map[string]string{"external-id": "a/b", "since": "2026-11-21T09:00:00Z"}), `external-id "a/b" may only hold`},
+		"bad target":                 {ingest(map[string]string{"product-id": guid, "target": "draft"}), `target "draft" must be preview or live`},
+		"a product twice":            {ingest(map[string]string{"product-id": guid + "\nproduct/" + guid, "since": "2026-11-21T09:00:00Z"}), "twice"},
+		"publisher-id with cpp":      {with(map[string]string{"publisher-id": "<unset>"}), "publisher-id is required"},
 	} {
 		_, err := Load(env(tc.in))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -28,6 +28,12 @@ func (c *Client) Operation(ctx context.Context, publisher, offer, id string) (sn
 	return apihttp.Get(ctx, c.api, "GET operation", c.URL("publishers", publisher, "offers", offer, "operations", id), DecodeOperation)
 }
 
+// LegacyOperation fetches an operation of an offer not migrated to Partner
+// Center, by the key its Location named: GET /api/operations/{publisher}${offer}${version}${slot}.
+func (c *Client) LegacyOperation(ctx context.Context, key string) (snapshot.Operation, error) {
+	return apihttp.Get(ctx, c.api, "GET operation", c.URL("operations", key), DecodeOperation)
+}
+
 // Submissions lists the offer's operations (Retrieve operations, no id).
 func (c *Client) Submissions(ctx context.Context, publisher, offer string) ([]Submission, error) {
 	return apihttp.Get(ctx, c.api, "GET submissions", c.URL("publishers", publisher, "offers", offer, "submissions"), DecodeSubmissions)

@@ -6,8 +6,11 @@ package ingestion
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
+	"strings"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
 )
@@ -29,9 +32,48 @@ func (c *Client) JobStatus(ctx context.Context, jobID string) (JobStatus, error)
 	return apihttp.Get(ctx, c.api, "GET configure status", c.URL(nil, "configure", jobID, "status"), DecodeJobStatus)
 }
 
-// Submissions lists a product's active submissions (GET submission/{productId}).
+// JobDetail lists the resources a completed configure job created or
+// updated (GET configure/{jobId}); the API refuses it while the job runs.
+func (c *Client) JobDetail(ctx context.Context, jobID string) ([]Resource, error) {
+	return apihttp.Get(ctx, c.api, "GET configure", c.URL(nil, "configure", jobID), DecodeJobDetail)
+}
+
+// maxPages bounds how many pages of one list are read: a product has a
+// handful of active submissions, so more pages than this is a server loop.
+const maxPages = 50
+
+// Submissions lists a product's active submissions (GET submission/{productId}),
+// following @nextLink to the last page. Only the link's query (its paging
+// token) is taken, on our own URL: a link to another host never gets the
+// token, as release-engineering/cloudpub does it (get_url_params).
 func (c *Client) Submissions(ctx context.Context, productID string) ([]Submission, error) {
-	return apihttp.Get(ctx, c.api, "GET submission", c.URL(nil, "submission", productID), DecodeSubmissions)
+	var all []Submission
+	var query url.Values
+	for range maxPages {
+		page, err := apihttp.Get(ctx, c.api, "GET submission", c.URL(query, "submission", productID), DecodeSubmissionsPage)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page.Value...)
+		if page.NextLink == "" {
+			return all, nil
+		}
+		next, err := url.Parse(page.NextLink)
+		if err != nil {
+			return nil, fmt.Errorf("GET submission: @nextLink %q is not a URL", page.NextLink)
+		}
+		query = next.Query()
+		query.Del("$version")
+		if len(query) == 0 {
+			return nil, fmt.Errorf("GET submission: @nextLink %q carries no paging token", page.NextLink)
+		}
+	}
+	return nil, fmt.Errorf("GET submission: the submission list of product %s runs past %d pages", productID, maxPages)
+}
+
+// Submission fetches one submission (GET submission/{productId}/{submissionId}).
+func (c *Client) Submission(ctx context.Context, productID, submissionID string) (Submission, error) {
+	return apihttp.Get(ctx, c.api, "GET submission", c.URL(nil, "submission", productID, submissionID), DecodeSubmission)
 }
 
 // ProductsByExternalID looks a product up by its external id (the CPP offer
@@ -53,11 +95,22 @@ func (c *Client) CancelJob(ctx context.Context, jobID string) (JobStatus, error)
 // URL builds a request URL, every segment path-escaped, $version always set
 // and written as the docs spell it, not percent-encoded.
 func (c *Client) URL(query url.Values, segments ...string) string {
-	u := apihttp.Path(c.base, segments...) + "?$version=" + url.QueryEscape(c.version)
-	if len(query) > 0 {
-		u += "&" + query.Encode()
+	var b strings.Builder
+	b.WriteString(apihttp.Path(c.base, segments...) + "?$version=" + url.QueryEscape(c.version))
+	keys := make([]string, 0, len(query))
+	for k := range query {
+		keys = append(keys, k)
 	}
-	return u
+	sort.Strings(keys)
+	for _, k := range keys {
+		// OData names ($skipToken, $maxpagesize) keep their '$', as the
+		// API's own links write them.
+		name := strings.ReplaceAll(url.QueryEscape(k), "%24", "$")
+		for _, v := range query[k] {
+			b.WriteString("&" + name + "=" + url.QueryEscape(v))
+		}
+	}
+	return b.String()
 }
 
 // Meaning explains an HTTP status from the product-ingestion API and what

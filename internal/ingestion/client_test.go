@@ -3,9 +3,13 @@ package ingestion_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
 	"github.com/marketplace-gate/marketplace-gate/internal/ingestion"
@@ -51,14 +55,21 @@ func state(t *testing.T, op snapshot.Operation) snapshot.State {
 
 func TestJobPlaysToSuccess(t *testing.T) {
 	c, _ := newClient(t, "publish", simulator.GraphResource)
+	ctx := context.Background()
+	if _, err := c.JobDetail(ctx, simulator.JobID); err == nil || !strings.Contains(err.Error(), "HTTP 400") {
+		t.Errorf("the detail of a running job should be refused: %v", err)
+	}
 	var seen []snapshot.State
-	for range 4 {
-		st, err := c.JobStatus(context.Background(), simulator.JobID)
+	for range simulator.JobCompletesAt + 1 {
+		st, err := c.JobStatus(ctx, simulator.JobID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if st.JobID != simulator.JobID {
-			t.Fatalf("jobID %q not read (the docs spell it jobID)", st.JobID)
+			t.Fatalf("jobId %q not read", st.JobID)
+		}
+		if _, ok := st.Started(); !ok {
+			t.Errorf("jobStart %q not read", st.JobStart)
 		}
 		op := st.Snapshot()
 		if len(op.Steps) != 1 || op.Steps[0].ID != ingestion.JobStep {
@@ -66,9 +77,20 @@ func TestJobPlaysToSuccess(t *testing.T) {
 		}
 		seen = append(seen, state(t, op))
 	}
-	want := []snapshot.State{snapshot.StateNotStarted, snapshot.StateRunning, snapshot.StateRunning, snapshot.StateCompleted}
-	if strings.Join(states(seen), ",") != strings.Join(states(want), ",") {
-		t.Errorf("states %v, want %v", seen, want)
+	// The detail call above observed the job too: it completes a poll early.
+	if got := strings.Join(states(seen), ","); got != "running,running,running,running,completed,completed" {
+		t.Errorf("states %s", got)
+	}
+	resources, err := c.JobDetail(ctx, simulator.JobID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var named bool
+	for _, r := range resources {
+		named = named || r.ID == simulator.InFlightSubmissionID
+	}
+	if !named {
+		t.Errorf("detail resources %+v do not name %s", resources, simulator.InFlightSubmissionID)
 	}
 }
 
@@ -81,29 +103,36 @@ func states(ss []snapshot.State) []string {
 }
 
 func TestFailedJobErrorsBecomeMessages(t *testing.T) {
-	c, _ := newClient(t, "failed", simulator.GraphResource)
-	var op snapshot.Operation
-	for range 4 {
-		st, err := c.JobStatus(context.Background(), simulator.JobID)
-		if err != nil {
-			t.Fatal(err)
+	for _, tc := range []struct {
+		scenario string
+		want     []string
+	}{
+		// Certification fails on the submission, its report in the details.
+		{"failed", []string{"badRequest: ", "(resource " + simulator.InFlightSubmissionID + ")", "; certificationError: No virtual machine image was found for the plan contoso."}},
+		// Business validation fails on the draft before any submission exists.
+		{"rejected", []string{"badRequest: ", "(resource " + simulator.DraftSubmissionID + ")", "; businessValidationError: Plan contoso-gen2 has no technical configuration"}},
+	} {
+		c, _ := newClient(t, tc.scenario, simulator.GraphResource)
+		var op snapshot.Operation
+		for range simulator.JobCompletesAt + 1 {
+			st, err := c.JobStatus(context.Background(), simulator.JobID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			op = st.Snapshot()
 		}
-		op = st.Snapshot()
-	}
-	if state(t, op) != snapshot.StateFailed {
-		t.Fatalf("state %v, want failed", op.Status)
-	}
-	msgs := op.Steps[0].Messages
-	if len(msgs) != 2 || msgs[0].Level != "error" {
-		t.Fatalf("messages = %+v", msgs)
-	}
-	for _, want := range []string{"businessValidationError: ", "no technical configuration", "; missingImage: Plan contoso-gen2"} {
-		if !strings.Contains(msgs[0].HTML, want) {
-			t.Errorf("first message %q lacks %q", msgs[0].HTML, want)
+		if state(t, op) != snapshot.StateFailed {
+			t.Fatalf("%s: state %v, want failed", tc.scenario, op.Status)
 		}
-	}
-	if msgs[1].HTML != "schemaValidationError: listing: summary must be at most 100 characters" {
-		t.Errorf("second message %q", msgs[1].HTML)
+		msgs := op.Steps[0].Messages
+		if len(msgs) != 1 || msgs[0].Level != "error" {
+			t.Fatalf("%s: messages = %+v", tc.scenario, msgs)
+		}
+		for _, want := range tc.want {
+			if !strings.Contains(msgs[0].HTML, want) {
+				t.Errorf("%s: message %q lacks %q", tc.scenario, msgs[0].HTML, want)
+			}
+		}
 	}
 }
 
@@ -151,20 +180,31 @@ func TestNewestSubmission(t *testing.T) {
 	oldLive := sub("live-1", "live", "2026-10-02T21:46:01.179948Z")
 	preview := sub("preview-2", "preview", "2026-11-21T09:02:11.0000000Z")
 	olderPreview := sub("preview-1", "preview", "2026-11-20T09:02:11Z")
+	since := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
 	for name, tc := range map[string]struct {
 		subs   []ingestion.Submission
 		target string
+		since  time.Time
 		want   string
 	}{
-		"newest preview, whatever the order": {[]ingestion.Submission{draft, preview, oldLive, olderPreview}, "preview", "preview-2"},
-		"live":                               {[]ingestion.Submission{draft, oldLive, preview}, "live", "live-1"},
-		"preview stood for by live":          {[]ingestion.Submission{draft, oldLive}, "preview", "live-1"},
-		"target spelled Preview":             {[]ingestion.Submission{sub("x", "Preview", "2026-11-21T09:00:00Z")}, "preview", "x"},
-		"unreadable dates: the later listed": {[]ingestion.Submission{sub("a", "preview", "?"), sub("b", "preview", "")}, "preview", "b"},
-		"nothing for live":                   {[]ingestion.Submission{draft, preview}, "live", ""},
-		"draft only":                         {[]ingestion.Submission{draft}, "preview", ""},
+		"newest preview, whatever the order": {[]ingestion.Submission{draft, preview, oldLive, olderPreview}, "preview", time.Time{}, "preview-2"},
+		"live":                               {[]ingestion.Submission{draft, oldLive, preview}, "live", time.Time{}, "live-1"},
+		"preview stood for by live":          {[]ingestion.Submission{draft, oldLive}, "preview", time.Time{}, "live-1"},
+		"target spelled Preview":             {[]ingestion.Submission{sub("x", "Preview", "2026-11-21T09:00:00Z")}, "preview", time.Time{}, "x"},
+		"unreadable dates: the later listed": {[]ingestion.Submission{sub("a", "preview", "?"), sub("b", "preview", "")}, "preview", time.Time{}, "b"},
+		"nothing for live":                   {[]ingestion.Submission{draft, preview}, "live", time.Time{}, ""},
+		"draft only":                         {[]ingestion.Submission{draft}, "preview", time.Time{}, ""},
+		// since: an earlier publish's submission is no proof of this one.
+		"since: the new preview":               {[]ingestion.Submission{draft, oldLive, olderPreview, preview}, "preview", since, "preview-2"},
+		"since: only earlier ones":             {[]ingestion.Submission{draft, oldLive, olderPreview}, "preview", since, ""},
+		"since: live older too":                {[]ingestion.Submission{draft, oldLive}, "live", since, ""},
+		"since: exactly at the bound":          {[]ingestion.Submission{sub("at", "preview", "2026-11-21T09:00:00Z")}, "preview", since, "at"},
+		"since: the fallback obeys it":         {[]ingestion.Submission{draft, oldLive}, "preview", since, ""},
+		"since: a new live stands for preview": {[]ingestion.Submission{draft, sub("new-live", "live", "2026-11-21T10:00:00Z")}, "preview", since, "new-live"},
+		"since: undated does not count":        {[]ingestion.Submission{sub("a", "preview", "?"), sub("b", "preview", "")}, "preview", since, ""},
+		"since: another time zone":             {[]ingestion.Submission{sub("tz", "preview", "2026-11-21T10:30:00+01:00")}, "preview", since, "tz"},
 	} {
-		got, ok := ingestion.Newest(tc.subs, tc.target)
+		got, ok := ingestion.Newest(tc.subs, tc.target, tc.since)
 		if ok != (tc.want != "") || got.ID != tc.want {
 			t.Errorf("%s: got %q (%v), want %q", name, got.ID, ok, tc.want)
 		}
@@ -172,7 +212,7 @@ func TestNewestSubmission(t *testing.T) {
 }
 
 func TestSubmissionsAndProductLookup(t *testing.T) {
-	c, _ := newClient(t, "failed", simulator.GraphResource)
+	c, sim := newClient(t, "failed", simulator.GraphResource)
 	ctx := context.Background()
 	products, err := c.ProductsByExternalID(ctx, simulator.Offer)
 	if err != nil || len(products) != 1 || products[0].DurableID() != simulator.ProductID {
@@ -181,25 +221,88 @@ func TestSubmissionsAndProductLookup(t *testing.T) {
 	if none, err := c.ProductsByExternalID(ctx, "no-such-offer"); err != nil || len(none) != 0 {
 		t.Fatalf("unknown external id: %+v, %v", none, err)
 	}
-	var op snapshot.Operation
-	for range 5 {
+	// The list pages (two entries a page): every page is read, the history's
+	// and, once it appears, the new submission's.
+	var ids []string
+	for range simulator.JobCompletesAt {
 		subs, err := c.Submissions(ctx, simulator.ProductID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sub, ok := ingestion.Newest(subs, "preview")
-		if !ok {
-			t.Fatalf("no preview submission in %+v", subs)
+		ids = ids[:0]
+		for _, s := range subs {
+			ids = append(ids, s.ID)
 		}
-		op = sub.Snapshot()
 	}
-	if state(t, op) != snapshot.StateFailed || op.Steps[0].ID != "preview" || len(op.Steps[0].Messages) != 1 {
+	want := []string{simulator.DraftSubmissionID, simulator.HistoryLiveID, simulator.HistoryPreviewID, simulator.InFlightSubmissionID}
+	if strings.Join(ids, ",") != strings.Join(want, ",") {
+		t.Fatalf("submissions %v; want %v", ids, want)
+	}
+	if pages := sim.Count("GET", "/submission/"); pages <= simulator.JobCompletesAt {
+		t.Errorf("%d list requests for %d lists: @nextLink was not followed", pages, simulator.JobCompletesAt)
+	}
+	for _, r := range sim.Requests() {
+		if strings.Contains(r.Path, "/submission/") && !strings.Contains(r.Query, "$version="+simulator.IngestionVersion) {
+			t.Errorf("page request %s?%s lacks $version", r.Path, r.Query)
+		}
+	}
+	ref, ok := ingestion.ParseSubmissionID(simulator.InFlightSubmissionID)
+	if !ok {
+		t.Fatalf("%s does not parse", simulator.InFlightSubmissionID)
+	}
+	sub, err := c.Submission(ctx, ref.Product, ref.Number)
+	if err != nil || sub.ID != simulator.InFlightSubmissionID {
+		t.Fatalf("GET one submission: %+v, %v", sub, err)
+	}
+	if op := sub.Snapshot(); state(t, op) != snapshot.StateFailed || op.Steps[0].ID != "preview" || len(op.Steps[0].Messages) != 1 {
 		t.Fatalf("final snapshot = %+v", op)
 	}
 	_, err = c.Submissions(ctx, "00000000-0000-4000-8000-000000000000")
 	var apiErr *apihttp.Error
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 404 || !strings.Contains(err.Error(), "job or product does not exist") {
 		t.Errorf("unknown product: %v", err)
+	}
+}
+
+// TestNextLinkNeverLeavesTheAPI: only @nextLink's query is taken, on our
+// own URL, so a link to another host never receives the token; a link
+// without a paging token, or one that never ends, is an error, not a loop.
+func TestNextLinkNeverLeavesTheAPI(t *testing.T) {
+	for name, tc := range map[string]struct {
+		link, want string
+	}{
+		"another host":    {"https://evil.example/steal?$skipToken=2", ""},
+		"no paging token": {"https://graph.microsoft.com/rp/product-ingestion/submission/p?$version=x", "carries no paging token"},
+		"endless":         {"https://graph.microsoft.com/x?$skipToken=1", "past 50 pages"},
+	} {
+		var pages atomic.Int32
+		sc, _ := simulator.Lookup("publish")
+		sim := simulator.New(sc, simulator.WithIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+			n := pages.Add(1)
+			link := tc.link
+			if name == "another host" && n > 1 {
+				link = ""
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = fmt.Fprintf(w, `{"value":[{"id":"submission/p/%d","target":{"targetType":"preview"}}],"@nextLink":%q}`, n, link)
+			return true
+		}))
+		srv := sim.Start()
+		base, _ := url.Parse(srv.URL + simulator.IngestionPath)
+		c := ingestion.New(base, simulator.IngestionVersion, graphTokens{sim, simulator.GraphResource})
+		subs, err := c.Submissions(context.Background(), simulator.ProductID)
+		srv.Close()
+		switch {
+		case tc.want == "" && (err != nil || len(subs) != 2):
+			t.Errorf("%s: %d submissions, %v; want both pages, from our own host", name, len(subs), err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: %v; want an error saying %q", name, err, tc.want)
+		}
+		if name == "another host" {
+			if q := sim.Requests()[1].Query; !strings.Contains(q, "$skipToken=2") || !strings.HasPrefix(q, "$version=") {
+				t.Errorf("second page asked with %q; want our $version and the link's token", q)
+			}
+		}
 	}
 }
 

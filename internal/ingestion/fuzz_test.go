@@ -2,6 +2,7 @@ package ingestion
 
 import (
 	"testing"
+	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 )
@@ -14,15 +15,24 @@ func FuzzDecode(f *testing.F) {
 		`{"value":[{"id":"submission/p/0","target":{"targetType":"draft"}},{"id":"submission/p/1","target":{"targetType":"live"},"status":"completed","result":"succeeded","created":"2022-01-25T07:13:06.4408032Z"}]}`,
 		`[{"target":{"targetType":"preview"},"status":"running"}]`, `{"errors":[[[[[[[]]]]]]]}`, `{"value":null}`, `<html>`,
 	} {
-		f.Add([]byte(s), "preview")
+		f.Add([]byte(s), "preview", int64(0))
+		f.Add([]byte(s), "live", int64(1643094786)) // 2022-01-25T07:13:06Z
 	}
-	f.Fuzz(func(t *testing.T, body []byte, target string) {
+	f.Fuzz(func(t *testing.T, body []byte, target string, sinceUnix int64) {
 		if st, err := DecodeJobStatus(body); err == nil {
 			check(t, st.Snapshot())
 		}
+		var since time.Time
+		if sinceUnix != 0 {
+			since = time.Unix(sinceUnix, 0)
+		}
 		if subs, err := DecodeSubmissions(body); err == nil {
-			if s, ok := Newest(subs, target); ok {
+			if s, ok := Newest(subs, target, since); ok {
 				check(t, s.Snapshot())
+				// The bound is never crossed: an older or undated submission is no proof.
+				if at, dated := s.CreatedAt(); !since.IsZero() && (!dated || at.Before(since)) {
+					t.Fatalf("submission created %q picked with since %v", s.Created, since)
+				}
 			}
 		}
 	})

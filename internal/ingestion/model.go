@@ -23,6 +23,19 @@ type JobStatus struct {
 	Errors      []JobError `json:"errors"`
 }
 
+// notEnded reports the API's "not set" time: 0001-01-01, with or without a
+// time of day.
+func notEnded(ts string) bool { return ts == "" || strings.HasPrefix(ts, "0001-01-01") }
+
+// Started is when the job started, if the API says.
+func (j *JobStatus) Started() (time.Time, bool) {
+	if notEnded(j.JobStart) {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, j.JobStart)
+	return t, err == nil
+}
+
 // JobError is one entry of a job's errors: code, message, the resource it
 // concerns and nested details. Some clients model errors as plain strings,
 // so a bare string is accepted too.
@@ -111,39 +124,130 @@ func DecodeSubmissions(body []byte) ([]Submission, error) {
 	return apihttp.DecodeList[Submission](body, "submissions")
 }
 
+// SubmissionsPage is one page of GET submission.
+type SubmissionsPage struct {
+	Value    []Submission
+	NextLink string
+}
+
+// DecodeSubmissionsPage reads one page: the list and its @nextLink, if any.
+func DecodeSubmissionsPage(body []byte) (SubmissionsPage, error) {
+	list, err := DecodeSubmissions(body)
+	if err != nil {
+		return SubmissionsPage{}, err
+	}
+	var links struct {
+		NextLink string `json:"@nextLink"`
+	}
+	_ = json.Unmarshal(body, &links) // a bare array has none
+	return SubmissionsPage{Value: list, NextLink: links.NextLink}, nil
+}
+
+// DecodeSubmission reads GET submission/{p}/{s}: one submission object.
+func DecodeSubmission(body []byte) (Submission, error) {
+	var s Submission
+	if err := json.Unmarshal(body, &s); err != nil {
+		return s, fmt.Errorf("decoding submission: %w", err)
+	}
+	if s.ID == "" {
+		return s, errors.New("decoding submission: the response has no id")
+	}
+	return s, nil
+}
+
+// Resource is one resource of a job's detail (GET configure/{jobId}).
+type Resource struct {
+	ID string `json:"id"`
+}
+
+// DecodeJobDetail reads a configure-detail body's resources.
+func DecodeJobDetail(body []byte) ([]Resource, error) {
+	var d struct {
+		Resources *[]Resource `json:"resources"`
+	}
+	if err := json.Unmarshal(body, &d); err != nil {
+		return nil, fmt.Errorf("decoding configure detail: %w", err)
+	}
+	if d.Resources == nil {
+		return nil, errors.New("decoding configure detail: the response has no resources")
+	}
+	return *d.Resources, nil
+}
+
+// SubmissionRef is a submission id taken apart: submission/{product}/{number}.
+type SubmissionRef struct{ Product, Number string }
+
+// ParseSubmissionID reads submission/{product}/{number}; both parts must be
+// plain ids, so the id can be printed and used in a URL as it is.
+func ParseSubmissionID(id string) (SubmissionRef, bool) {
+	parts := strings.Split(id, "/")
+	if len(parts) != 3 || parts[0] != "submission" || !plain(parts[1]) || !plain(parts[2]) {
+		return SubmissionRef{}, false
+	}
+	return SubmissionRef{Product: parts[1], Number: parts[2]}, true
+}
+
+// plain: 1 to 100 letters, digits, '-' or '_'.
+func plain(s string) bool {
+	if s == "" || len(s) > 100 {
+		return false
+	}
+	for _, r := range s {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// CreatedAt is when the submission was created, if the API says so readably.
+func (s *Submission) CreatedAt() (time.Time, bool) {
+	t, err := time.Parse(time.RFC3339Nano, s.Created)
+	return t, err == nil && !notEnded(s.Created)
+}
+
 // DecodeProducts reads GET product's {"value": […]} (or a bare array).
 func DecodeProducts(body []byte) ([]Product, error) {
 	return apihttp.DecodeList[Product](body, "products")
 }
 
 // Newest picks the submission that says where a publish to target stands:
-// the newest (by created) for that target. A submission pushed to live stands
-// for preview too until a newer preview submission exists, so for preview
-// with none of its own the newest live one is taken.
-func Newest(subs []Submission, target string) (Submission, bool) {
-	pick := func(tt string) (Submission, bool) {
-		var best Submission
-		var bestAt time.Time
-		found := false
-		for _, s := range subs {
-			if !strings.EqualFold(s.Target.TargetType, tt) {
-				continue
-			}
-			at, _ := time.Parse(time.RFC3339Nano, s.Created)
-			// Later in the list wins a tie or an unreadable date.
-			if !found || !at.Before(bestAt) {
-				best, bestAt, found = s, at, true
-			}
-		}
-		return best, found
-	}
-	if s, ok := pick(target); ok {
+// the newest (by created) for that target created at or after since. A
+// submission pushed to live stands for preview too until a newer preview
+// submission exists, so for preview with none of its own the newest live one
+// is taken, within the same bound. A zero since is no bound (to describe
+// what the list holds).
+func Newest(subs []Submission, target string, since time.Time) (Submission, bool) {
+	if s, ok := NewestTo(subs, target, since); ok {
 		return s, true
 	}
 	if strings.EqualFold(target, "preview") {
-		return pick("live")
+		return NewestTo(subs, "live", since)
 	}
 	return Submission{}, false
+}
+
+// NewestTo is the newest submission to exactly target created at or after
+// since. With since set, a submission whose created is missing or unreadable
+// does not count: it cannot be shown to be new.
+func NewestTo(subs []Submission, target string, since time.Time) (Submission, bool) {
+	var best Submission
+	var bestAt time.Time
+	found := false
+	for _, s := range subs {
+		if !strings.EqualFold(s.Target.TargetType, target) {
+			continue
+		}
+		at, ok := s.CreatedAt()
+		if !since.IsZero() && (!ok || at.Before(since)) {
+			continue
+		}
+		// Later in the list wins a tie or an unreadable date.
+		if !found || !at.Before(bestAt) {
+			best, bestAt, found = s, at, true
+		}
+	}
+	return best, found
 }
 
 // state combines a status (notStarted | running | completed) and a result

@@ -21,6 +21,7 @@ const stepsBudget = 256 << 10
 type Result struct {
 	Status         verdict.Status `json:"status"`
 	OperationID    string         `json:"operation-id"`
+	SubmissionID   string         `json:"submission-id"`
 	BlockedStep    string         `json:"blocked-step"`
 	FailedStep     string         `json:"failed-step"`
 	PreviewLinks   []string       `json:"preview-links"`
@@ -54,6 +55,7 @@ func (r *Reporter) outputs(views []view) [][2]string {
 	out := [][2]string{
 		{"status", string(p.Status)},
 		{"operation-id", p.OperationID},
+		{"submission-id", p.SubmissionID},
 		{"offer-id", w.OfferID},
 		{"blocked-step", p.BlockedStep},
 		{"failed-step", p.FailedStep},
@@ -73,7 +75,7 @@ func (r *Reporter) outputs(views []view) [][2]string {
 // result is the view's entry in `results`, and the primary's single-valued outputs.
 func (w view) result() Result {
 	return Result{
-		Status: w.Status, OperationID: w.OperationID, BlockedStep: inert(w.BlockedStep), FailedStep: inert(w.FailedStep),
+		Status: w.Status, OperationID: w.OperationID, SubmissionID: inert(w.SubmissionID), BlockedStep: inert(w.BlockedStep), FailedStep: inert(w.FailedStep),
 		PreviewLinks: w.preview, LiveLinks: w.live, Polls: w.Polls, ElapsedSeconds: int(w.Elapsed.Round(time.Second) / time.Second),
 		Message: w.headline,
 	}

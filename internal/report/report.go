@@ -87,6 +87,14 @@ func (r *Reporter) Retrying(err error, wait time.Duration) { r.main.Retrying(err
 // Logf prints one plain line of the gate's own; args are made inert.
 func (r *Reporter) Logf(format string, args ...any) { r.main.Logf(format, args...) }
 
+// Warn shows a warning of the gate's own (an input that is valid but
+// unwise): an annotation in the runner, a line outside it.
+func (r *Reporter) Warn(text string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.notify("warning", "marketplace-gate", inert(text))
+}
+
 // Mask hides a secret: the runner replaces it with *** in the log, and this
 // reporter scrubs it from everything it writes, outputs and summary included.
 func (r *Reporter) Mask(secret string) {

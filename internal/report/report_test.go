@@ -111,6 +111,54 @@ func TestBlockedStepMessagesAreErrors(t *testing.T) {
 	}
 }
 
+// TestRejectedStepMessagesAreErrors: Rejected ends a publish as Blocked
+// does, so its messages are what the user must fix, whatever their level.
+func TestRejectedStepMessagesAreErrors(t *testing.T) {
+	r := newRunner(t, config.AnnotateError)
+	r.rep.Snapshot(&snapshot.Operation{Status: "running", Steps: []snapshot.Step{{ID: "displaycertify", Name: "Certification", Status: "Rejected",
+		Messages: []snapshot.Message{msg("information", "The offer does not meet policy 100.1.3.")}}}}, 1)
+	cmds := runnertest.Commands(r.out.String())
+	if len(cmds) < 1 || cmds[len(cmds)-1].Name != "error" || !strings.Contains(cmds[len(cmds)-1].Message, "policy 100.1.3") {
+		t.Fatalf("commands = %+v", cmds)
+	}
+	if strings.Contains(r.out.String(), "Unknown status") {
+		t.Errorf("Rejected is a documented state:\n%s", r.out.String())
+	}
+}
+
+// TestTwoLiveSteps: during a go-live the API lists two "live" steps, one
+// complete and one running. Each keeps its own line (no flapping between
+// them every poll), and the steps output keeps both.
+func TestTwoLiveSteps(t *testing.T) {
+	r := newRunner(t, config.AnnotateWarning)
+	op := &snapshot.Operation{Status: "running", Steps: []snapshot.Step{
+		{ID: "live", Name: "Live", Status: "complete", ProgressPercentage: 100},
+		{ID: "live", Name: "Live", Status: "running", ProgressPercentage: 40},
+	}}
+	for poll := 1; poll <= 3; poll++ {
+		r.rep.Snapshot(op, poll)
+	}
+	log := r.out.String()
+	if strings.Count(log, "Live: completed, 100%") != 1 || strings.Count(log, "Live: running, 40%") != 1 {
+		t.Errorf("each live step should be logged once:\n%s", log)
+	}
+	if err := r.rep.Finish(verdict.Verdict{Status: verdict.Running, Operation: op, Polls: 3}); err != nil {
+		t.Fatal(err)
+	}
+	outs, err := runnertest.Outputs(r.output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []StepOut
+	if err := json.Unmarshal([]byte(outs["steps"]), &steps); err != nil || len(steps) != 2 || steps[0].Status != "completed" || steps[1].Status != "running" {
+		t.Errorf("steps = %+v, %v; want both live steps", steps, err)
+	}
+	summary, _ := os.ReadFile(r.summary)
+	if !strings.Contains(string(summary), "| Live | completed | 100% |") || !strings.Contains(string(summary), "| Live | running | 40% |") {
+		t.Errorf("summary should show both live steps:\n%s", summary)
+	}
+}
+
 func TestNoCommandInjection(t *testing.T) {
 	r := newRunner(t, config.AnnotateInformation)
 	hostile := []string{
@@ -166,8 +214,8 @@ func TestNoCommandInjection(t *testing.T) {
 	if err != nil {
 		t.Fatalf("outputs unreadable: %v", err)
 	}
-	if len(outs) != 11 {
-		t.Errorf("outputs = %d; want 11 (no output was forged)", len(outs))
+	if len(outs) != 12 {
+		t.Errorf("outputs = %d; want 12 (no output was forged)", len(outs))
 	}
 	summary, _ := os.ReadFile(r.summary)
 	for _, bad := range []string{"<script", "<img", "](javascript", "\n::"} {
@@ -217,7 +265,7 @@ func TestOutputs(t *testing.T) {
 	}
 	want := map[string]string{
 		"status": "awaiting-signoff", "operation-id": "5a63deb5-925b-4ee0-938b-7c86fbf287c5", "offer-id": "contoso-vm",
-		"blocked-step": "", "failed-step": "", "polls": "7", "elapsed-seconds": "90",
+		"blocked-step": "", "failed-step": "", "submission-id": "", "polls": "7", "elapsed-seconds": "90",
 		"preview-links": `["https://preview.example/a%28b%29"]`, "live-links": `[]`,
 	}
 	for k, v := range want {

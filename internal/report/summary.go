@@ -48,6 +48,9 @@ func (w view) section(h, title string, budget int) string {
 	if w.OperationID != "" {
 		facts = append(facts, "operation `"+w.OperationID+"`")
 	}
+	if w.SubmissionID != "" && w.SubmissionID != w.OperationID {
+		facts = append(facts, "submission `"+w.SubmissionID+"`")
+	}
 	facts = append(facts, fmt.Sprintf("%d polls", w.Polls), "waited "+w.Elapsed.Round(time.Second).String())
 	fmt.Fprintf(&b, "%s\n\n", strings.Join(facts, " · "))
 

@@ -65,6 +65,12 @@ func info(text, ts string) wireMessage  { return wireMessage{text, "information"
 func warn(text, ts string) wireMessage  { return wireMessage{text, "warning", ts} }
 func fault(text, ts string) wireMessage { return wireMessage{text, "error", ts} }
 
+// withStatus is step s in another state, with msgs.
+func withStatus(s wireStep, status string, progress int, msgs ...wireMessage) wireStep {
+	s.Status, s.ProgressPercentage, s.Messages = status, progress, append([]wireMessage{}, msgs...)
+	return s
+}
+
 // frame builds an operation from the state of each of the six steps.
 func frame(status string, steps ...st) wireOperation {
 	op := wireOperation{
@@ -117,10 +123,13 @@ func Scenarios() []Scenario {
 		signoff,
 	}
 
-	live := append(append([]wireOperation{}, publish...),
-		frame("running", validated, certified, provisoned, packaged, st{"complete", 100, nil}, st{"running", 40, nil}),
-		frame("Succeeded", validated, certified, provisoned, packaged, st{"complete", 100, nil}, st{"completed", 100, []wireMessage{info("Offer is live.", t4)}}),
-	)
+	// During the go-live the steps list "live" twice, one complete and one
+	// running, as SUSE's azure-img-utils saw on the real API (cpp-publishing.md).
+	goingLive := frame("running", validated, certified, provisoned, packaged, st{"complete", 100, nil}, st{"complete", 100, nil})
+	goingLive.Steps = append(goingLive.Steps, withStatus(goingLive.Steps[5], "running", 40))
+	wentLive := frame("Succeeded", validated, certified, provisoned, packaged, st{"complete", 100, nil}, st{"complete", 100, nil})
+	wentLive.Steps = append(wentLive.Steps, withStatus(wentLive.Steps[5], "completed", 100, info("Offer is live.", t4)))
+	live := append(append([]wireOperation{}, publish...), goingLive, wentLive)
 	live[len(live)-1].PreviewLinks = []string{previewLink}
 	live[len(live)-1].LiveLinks = []string{liveLink}
 
@@ -131,6 +140,16 @@ func Scenarios() []Scenario {
 			fault("No virtual machine image was found for the plan contoso.", "2017-03-28T19:50:39.5506018Z"),
 			info("This step has not started yet.", "2017-03-28T19:50:39.5506018Z"),
 		}}, st{"notStarted", 0, nil}, st{"not started", 0, nil}),
+	}
+
+	// A documented step state the retrieve pages leave out: certification
+	// turns the offer down. The operation still says running; the step alone
+	// must end the gate.
+	rejected := []wireOperation{
+		frame("running", validated, st{"inProgress", 30, nil}),
+		frame("running", validated, st{"Rejected", 100, []wireMessage{
+			fault("Certification rejected plan contoso-gen2: the image allows SSH password sign-in (policy 200.3.1).", t1),
+		}}),
 	}
 
 	failedFrame := frame("failed", validated, certified, st{"failed", 35, []wireMessage{
@@ -153,6 +172,7 @@ func Scenarios() []Scenario {
 		{Name: "live", Description: "a publish that goes through sign-off to live", Frames: live},
 		{Name: "failed", Description: "a publish whose provisioning fails", Frames: failed},
 		{Name: "canceled", Description: "a publish canceled by the publisher", Frames: canceled},
+		{Name: "rejected", Description: "a publish whose certification step is Rejected", Frames: rejected},
 	}
 }
 

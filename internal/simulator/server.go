@@ -58,6 +58,8 @@ type Server struct {
 	offers    []string
 	intercept func(w http.ResponseWriter, r *http.Request) bool
 	mux       *http.ServeMux
+	legacy    []string // offers not migrated to Partner Center
+	idle      bool     // no operation under way: only the earlier one is listed
 }
 
 // Option configures a Server.
@@ -92,7 +94,7 @@ func WithOperation(offer, id string, sc Scenario) Option {
 		if !s.hasOffer(offer) {
 			s.offers = append(s.offers, offer)
 		}
-		s.plays[offer] = &play{id: id, scenario: sc}
+		s.plays[offer] = &play{id: id, scenario: sc, changed: time.Now()}
 	}
 }
 
@@ -102,6 +104,46 @@ type play struct {
 	scenario Scenario
 	frame    int
 	canceled bool
+	// legacy marks an offer not migrated to Partner Center: its Location is
+	// /api/operations/{publisher}${offer}${version}${slot}.
+	legacy bool
+	// changed is when the operation was submitted (changedTime).
+	changed time.Time
+}
+
+// LegacyVersion and LegacySlot name a non-migrated offer's operation in its
+// Location key.
+const (
+	LegacyVersion = 2
+	LegacySlot    = "preview"
+)
+
+// LegacyKey is the key of offer's operation in the non-migrated Location
+// form: publisher, offer, version and slot joined by '$'.
+func LegacyKey(offer string) string {
+	return fmt.Sprintf("%s$%s$%d$%s", Publisher, offer, LegacyVersion, LegacySlot)
+}
+
+// WithNonMigrated marks offer as not migrated to Partner Center: Publish
+// answers with the /api/operations/{key} Location form, and its operation
+// is served there.
+func WithNonMigrated(offer string) Option {
+	return func(s *Server) {
+		if p := s.plays[offer]; p != nil {
+			p.legacy = true
+		}
+		s.legacy = append(s.legacy, offer)
+	}
+}
+
+// WithIdle leaves the offer with no publish under way: its operations list
+// holds only the earlier, finished publish, as an offer published before
+// and not since.
+func WithIdle() Option {
+	return func(s *Server) {
+		s.idle = true
+		WithIngestionIdle()(s)
+	}
 }
 
 // WithIntercept lets a test answer a request itself (fault injection): when
@@ -113,7 +155,7 @@ func WithIntercept(f func(w http.ResponseWriter, r *http.Request) bool) Option {
 // New returns a simulator playing sc, its operation already submitted.
 func New(sc Scenario, opts ...Option) *Server {
 	s := &Server{
-		plays:     map[string]*play{Offer: {id: OperationID, scenario: sc}},
+		plays:     map[string]*play{Offer: {id: OperationID, scenario: sc, changed: time.Now()}},
 		tokens:    map[string]grant{},
 		ingest:    newIngestState(sc),
 		idTokens:  map[string]idToken{},
@@ -221,6 +263,7 @@ func (s *Server) routes() {
 	mux.HandleFunc("GET /api/publishers/{p}/offers/{o}/submissions", s.api(s.listSubmissions))
 	mux.HandleFunc("GET /api/publishers/{p}/offers/{o}/submissions/", s.api(s.listSubmissions))
 	mux.HandleFunc("GET /api/publishers/{p}/offers/{o}/operations/{id}", s.api(s.operation))
+	mux.HandleFunc("GET /api/operations/{key}", s.api(s.legacyOperation))
 	mux.HandleFunc("POST /api/publishers/{p}/offers/{o}/publish", s.api(s.publish))
 	mux.HandleFunc("POST /api/publishers/{p}/offers/{o}/cancel", s.api(s.cancel))
 	s.ingestRoutes(mux)
@@ -360,7 +403,7 @@ func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
 			apiError(w, http.StatusBadRequest, "BadRequest", "The api-version query parameter is required.")
 			return
 		}
-		if r.PathValue("p") != Publisher {
+		if p := r.PathValue("p"); p != "" && p != Publisher {
 			apiError(w, http.StatusNotFound, "NotFound", "The publisher was not found.")
 			return
 		}
@@ -409,12 +452,24 @@ func (s *Server) listSubmissions(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	p := s.plays[r.PathValue("o")]
 	var op wireOperation
+	var changed time.Time
 	if p != nil {
-		op = p.current()
+		op, changed = p.current(), p.changed
 	}
+	idle := s.idle
 	s.mu.Unlock()
 	if p == nil {
 		writeJSON(w, http.StatusOK, []any{})
+		return
+	}
+	earlier := map[string]any{
+		"id": EarlierOperation, "offerId": r.PathValue("o"), "offerVersion": 1,
+		"offerTypeId": "microsoft-azure-virtualmachines", "publisherId": Publisher, "submissionType": "publish",
+		"submissionState": "completed", "publishingVersion": 1, "slot": "production", "version": 636576975611768000,
+		"changedTime": EarlierOperationChanged,
+	}
+	if idle {
+		writeJSON(w, http.StatusOK, []map[string]any{earlier})
 		return
 	}
 	// The list spells states in lower case; sign-off still counts as running.
@@ -423,31 +478,58 @@ func (s *Server) listSubmissions(w http.ResponseWriter, r *http.Request) {
 		state = "running"
 	}
 	writeJSON(w, http.StatusOK, []map[string]any{
-		{
-			"id": "0c8a1f8e-3f5b-4d5e-8f2a-000000000001", "offerId": r.PathValue("o"), "offerVersion": 1,
-			"offerTypeId": "microsoft-azure-virtualmachines", "publisherId": Publisher, "submissionType": "publish",
-			"submissionState": "completed", "publishingVersion": 1, "slot": "production", "version": 636576975611768000,
-			"changedTime": "2026-10-02T21:46:01.179948Z",
-		},
+		earlier,
 		{
 			"id": p.id, "offerId": r.PathValue("o"), "offerVersion": 1,
 			"offerTypeId": "microsoft-azure-virtualmachines", "publisherId": Publisher, "submissionType": "publish",
 			"submissionState": state, "publishingVersion": 2, "slot": "staging", "version": 636576975611768314,
 			"definition":  map[string]any{"metadata": map[string]string{"emails": "jdoe@contoso.com"}},
-			"changedTime": "2026-11-21T09:00:01.179948Z",
+			"changedTime": changed.UTC().Format("2006-01-02T15:04:05.0000000Z"),
 		},
 	})
 }
 
-// operation plays the next frame of the scenario.
+// EarlierOperation is the offer's previous publish, finished long ago: the
+// operations list always holds it.
+const (
+	EarlierOperation        = "0c8a1f8e-3f5b-4d5e-8f2a-000000000001"
+	EarlierOperationChanged = "2026-10-02T21:46:01.179948Z"
+)
+
+// operation plays the next frame of the scenario. A non-migrated offer's
+// operation is not served at the migrated path.
 func (s *Server) operation(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	p := s.plays[r.PathValue("o")]
-	if p == nil || r.PathValue("id") != p.id {
+	if p == nil || p.legacy || s.idle || r.PathValue("id") != p.id {
 		s.mu.Unlock()
 		apiError(w, http.StatusNotFound, "NotFound", "The operation was not found.")
 		return
 	}
+	s.playFrame(w, p)
+}
+
+// legacyOperation serves a non-migrated offer's operation at
+// /api/operations/{publisher}${offer}${version}${slot}.
+func (s *Server) legacyOperation(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("key")
+	parts := strings.Split(key, "$")
+	s.mu.Lock()
+	var p *play
+	if len(parts) == 4 && key == LegacyKey(parts[1]) {
+		p = s.plays[parts[1]]
+	}
+	if p == nil || !p.legacy || s.idle {
+		s.mu.Unlock()
+		apiError(w, http.StatusNotFound, "NotFound", "The operation was not found.")
+		return
+	}
+	s.playFrame(w, p)
+}
+
+// playFrame answers with p's current frame and moves it on; the server's mu
+// must be held, and is released.
+func (s *Server) playFrame(w http.ResponseWriter, p *play) {
 	op := p.current()
 	p.frame++
 	wrap := s.arrayWrap
@@ -483,16 +565,26 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 // Location; an offer with none gets the default scenario's.
 func (s *Server) answerOperation(w http.ResponseWriter, r *http.Request, change func(*play)) {
 	s.mu.Lock()
-	p := s.plays[r.PathValue("o")]
+	offer := r.PathValue("o")
+	p := s.plays[offer]
 	if p == nil {
 		sc, _ := Lookup("publish")
 		p = &play{id: OperationID, scenario: sc}
-		s.plays[r.PathValue("o")] = p
+		s.plays[offer] = p
+	}
+	for _, o := range s.legacy {
+		p.legacy = p.legacy || o == offer
 	}
 	change(p)
-	id := p.id
+	p.changed = time.Now()
+	s.idle = false
+	id, legacy := p.id, p.legacy
 	s.mu.Unlock()
-	w.Header().Set("Location", fmt.Sprintf("/api/publishers/%s/offers/%s/operations/%s?api-version=%s", Publisher, r.PathValue("o"), id, APIVersion))
+	if legacy {
+		w.Header().Set("Location", fmt.Sprintf("/api/operations/%s?api-version=%s", LegacyKey(offer), APIVersion))
+	} else {
+		w.Header().Set("Location", fmt.Sprintf("/api/publishers/%s/offers/%s/operations/%s?api-version=%s", Publisher, offer, id, APIVersion))
+	}
 	w.WriteHeader(http.StatusAccepted)
 }
 

@@ -40,7 +40,10 @@ func (s Status) ExitCode() int {
 type Verdict struct {
 	Status      Status
 	OperationID string
-	OfferID     string
+	// SubmissionID is the product-ingestion submission the publish made
+	// (submission/{product}/{id}), once known; empty otherwise.
+	SubmissionID string
+	OfferID      string
 	// Kind names what OfferID is: "offer" (CPP, and when empty), "product"
 	// or "job" (product-ingestion).
 	Kind string
