@@ -170,8 +170,8 @@ Usage:
   marketplace-gate --NAME VALUE run it on flags named like the inputs (from a laptop); flags win
                                 over INPUT_* variables; repeat a flag for several lines
   marketplace-gate demo [S] [A] run the gate against the built-in simulator; S is one of
-                                publish (default), blocked, live, failed, canceled;
-                                A is the API, cpp (default) or product-ingestion
+                                publish (default), blocked, live, failed, canceled,
+                                rejected; A is the API, cpp (default) or product-ingestion
 
 Inputs (flag --NAME, or environment variable INPUT_<NAME>, e.g. INPUT_PUBLISHER-ID or INPUT_PUBLISHER_ID):
 `)
