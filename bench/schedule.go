@@ -27,7 +27,7 @@ const fixedLoop = 10 * time.Second
 // terminal state and its detection with the ideal capped exponential
 // schedule (no jitter) and a fixed 10-second loop.
 func schedules(trials int) (string, []string) {
-	initial, _ := time.ParseDuration(config.Default("initial-interval"))
+	initial := config.DefaultInitialInterval(config.APICPP)
 	maxInterval, _ := time.ParseDuration(config.Default("max-interval"))
 	var t strings.Builder
 	fmt.Fprintf(&t, "| operation | gate: requests, mean (max) of %d runs | ideal | ratio, worst | gate: lag, max | ideal: lag | fixed %s loop: requests | lag, max |\n", trials, fixedLoop)

@@ -45,6 +45,13 @@ func factsOf(api API) (apiFacts, bool) {
 	return apiFacts{}, false
 }
 
+// DefaultInitialInterval is initial-interval's default for api.
+func DefaultInitialInterval(api API) time.Duration {
+	facts, _ := factsOf(api)
+	d, _ := time.ParseDuration(facts.interval)
+	return d
+}
+
 // IngestionInterval is the product-ingestion API's polling limit: its pages
 // allow at most one status request a minute.
 const IngestionInterval = time.Minute

@@ -222,6 +222,9 @@ func TestSince(t *testing.T) {
 // minute, so its default first wait is a minute; a smaller one is honoured
 // with a warning.
 func TestIntervalPerAPI(t *testing.T) {
+	if DefaultInitialInterval(APICPP) != 15*time.Second || DefaultInitialInterval(APIProductIngestion) != time.Minute {
+		t.Errorf("defaults %v, %v", DefaultInitialInterval(APICPP), DefaultInitialInterval(APIProductIngestion))
+	}
 	ingest := map[string]string{"api": "product-ingestion", "publisher-id": "<unset>", "offer-id": "<unset>", "operation-id": "<unset>", "job-id": guid}
 	c, err := Load(env(with(ingest)))
 	if err != nil || c.InitialInterval != time.Minute || len(c.Warnings) != 0 {

@@ -63,7 +63,9 @@ func (p *Poller) Run(ctx context.Context) verdict.Verdict {
 	ctx, cancel := context.WithTimeoutCause(ctx, p.Timeout, ErrTimeout)
 	defer cancel()
 
-	sched := newSchedule(p.InitialInterval, p.MaxInterval)
+	// A zero interval would poll in a hot loop (and never advance a fake
+	// clock): the schedule starts at a millisecond at least.
+	sched := newSchedule(max(p.InitialInterval, time.Millisecond), max(p.MaxInterval, p.InitialInterval, time.Millisecond))
 	var v verdict.Verdict
 	finish := func(s verdict.Status, err error) verdict.Verdict {
 		v.Status, v.Err, v.Elapsed = s, err, clock.Now().Sub(start)

@@ -276,3 +276,16 @@ func TestOnceDecidesOnTheFirstSnapshot(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroIntervalStillEnds: an interval of zero (a default gone missing)
+// must not spin for ever on a clock that only moves when slept on.
+func TestZeroIntervalStillEnds(t *testing.T) {
+	s := &script{results: []result{{op: op("running")}}}
+	clock := polltest.New()
+	p := poller(s, clock, time.Second, &recorder{})
+	p.InitialInterval, p.MaxInterval = 0, 0
+	v := p.Run(context.Background())
+	if v.Status != verdict.TimedOut || v.Polls > 1001 {
+		t.Fatalf("verdict %s after %d polls; want timed-out within a poll a millisecond", v.Status, v.Polls)
+	}
+}
