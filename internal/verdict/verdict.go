@@ -22,11 +22,19 @@ const (
 	// Running is only concluded by a single check (input wait: false): the
 	// operation is still on its way.
 	Running Status = "running"
+	// Stalled: nothing in the operation changed for stall-after.
+	Stalled Status = "stalled"
+	// DryRun: everything short of the start was checked (input dry-run);
+	// nothing was started.
+	DryRun Status = "dry-run"
 )
 
 // Passed reports whether the publish went through far enough for the job to
-// pass; for a single check, an operation still running has not failed.
-func (s Status) Passed() bool { return s == Completed || s == AwaitingSignoff || s == Running }
+// pass; for a single check, an operation still running has not failed; a
+// dry run that found nothing wrong passes.
+func (s Status) Passed() bool {
+	return s == Completed || s == AwaitingSignoff || s == Running || s == DryRun
+}
 
 // ExitCode is 0 for a passing status and 1 for everything else.
 func (s Status) ExitCode() int {
@@ -53,8 +61,14 @@ type Verdict struct {
 	FailedStep  string
 	Polls       int
 	Elapsed     time.Duration
-	// Err explains Error, TimedOut and Interrupted verdicts; nil otherwise.
+	// Err explains Error, TimedOut, Interrupted and Stalled verdicts; nil
+	// otherwise.
 	Err error
+	// StartedAt is when the start request was sent (input start); zero
+	// without one.
+	StartedAt time.Time
+	// Plan says what a dry run would have started.
+	Plan string
 }
 
 // Noun is Kind, "offer" when unset.
