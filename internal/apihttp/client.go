@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -104,17 +105,27 @@ type Response struct {
 }
 
 // Do sends one request to target; on a 401 it refreshes the token and tries once more,
-// since a token can be revoked or expire early. A second 401 is final. A POST
-// carries an empty JSON object: the API's optional metadata is not used.
+// since a token can be revoked or expire early (a 401 is refused before
+// anything is done, so even a POST may be sent again). A second 401 is
+// final. A POST carries an empty JSON object.
 func (c *Client) Do(ctx context.Context, method, call, target string) (Response, error) {
+	var body []byte
+	if method == http.MethodPost {
+		body = []byte("{}")
+	}
+	return c.DoJSON(ctx, method, call, target, body)
+}
+
+// DoJSON is Do with a JSON body (nil: none).
+func (c *Client) DoJSON(ctx context.Context, method, call, target string, payload []byte) (Response, error) {
 	for attempt := 0; ; attempt++ {
 		token, err := c.tokens.Token(ctx)
 		if err != nil {
 			return Response{}, fmt.Errorf("%s: getting a token: %w", call, err)
 		}
 		var body io.Reader
-		if method == http.MethodPost {
-			body = strings.NewReader("{}")
+		if payload != nil {
+			body = bytes.NewReader(payload)
 		}
 		req, err := http.NewRequestWithContext(ctx, method, target, body)
 		if err != nil {
@@ -125,12 +136,12 @@ func (c *Client) Do(ctx context.Context, method, call, target string) (Response,
 		if body != nil {
 			req.Header.Set("Content-Type", "application/json")
 		}
-		resp, err := c.send(req)
+		resp, unsent, err := c.send(req)
 		if err != nil {
 			// Transport failures are worth another try (the caller knows whether
 			// its own context ended, which is not), except a certificate that is
 			// not trusted: that will not change while we wait.
-			return Response{}, &Error{Call: call, Retry: !untrusted(err), Err: err}
+			return Response{}, &Error{Call: call, Retry: !untrusted(err), NotSent: unsent, Err: err}
 		}
 		if resp.Status == http.StatusUnauthorized && attempt == 0 {
 			c.tokens.Refresh()
@@ -142,6 +153,7 @@ func (c *Client) Do(ctx context.Context, method, call, target string) (Response,
 				StatusCode: resp.Status,
 				Hint:       c.explain(resp.Status),
 				Detail:     serverDetail(resp.Body),
+				Body:       resp.Body,
 				Wait:       RetryAfter(resp.Header, time.Now()),
 				Retry:      retryable(resp.Status),
 			}
@@ -151,20 +163,21 @@ func (c *Client) Do(ctx context.Context, method, call, target string) (Response,
 }
 
 // send performs the request and reads at most maxBody bytes of the answer.
-func (c *Client) send(req *http.Request) (Response, error) {
-	resp, err := c.http.Do(req)
+// unsent says the request certainly never reached the server.
+func (c *Client) send(req *http.Request) (resp Response, unsent bool, err error) {
+	r, err := c.http.Do(req)
 	if err != nil {
-		return Response{}, scrubURL(err)
+		return Response{}, notSent(err), scrubURL(err)
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	defer r.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(r.Body, c.maxBody+1))
 	if err != nil {
-		return Response{}, fmt.Errorf("reading the response (HTTP %d) was cut short: %w", resp.StatusCode, scrubURL(err))
+		return Response{}, false, fmt.Errorf("reading the response (HTTP %d) was cut short: %w", r.StatusCode, scrubURL(err))
 	}
 	if int64(len(data)) > c.maxBody {
-		return Response{}, fmt.Errorf("the response (HTTP %d) is larger than %d bytes", resp.StatusCode, c.maxBody)
+		return Response{}, false, fmt.Errorf("the response (HTTP %d) is larger than %d bytes", r.StatusCode, c.maxBody)
 	}
-	return Response{Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
+	return Response{Status: r.StatusCode, Header: r.Header, Body: data}, false, nil
 }
 
 // scrubURL keeps the operation, not the query string, in transport errors:
@@ -212,6 +225,18 @@ func (c *Client) explain(status int) string {
 		return "the service had a problem"
 	}
 	return ""
+}
+
+// notSent reports a transport failure that certainly came before the
+// request reached the server: the connection was never made (refused, no
+// route, the name did not resolve). Anything later may have been received.
+func notSent(err error) bool {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return true
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // untrusted reports a server certificate that failed verification (unknown

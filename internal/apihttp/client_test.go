@@ -3,10 +3,12 @@ package apihttp
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -63,5 +65,53 @@ func TestHTTPClientReusesConnectionsAndSessions(t *testing.T) {
 		case closeEach && (states[1] == nil || !states[1].DidResume || !states[2].DidResume):
 			t.Error("a new connection did a full TLS handshake instead of resuming the session")
 		}
+	}
+}
+
+type fixedToken struct{}
+
+func (fixedToken) Token(context.Context) (string, error) { return "t", nil }
+func (fixedToken) Refresh()                              {}
+
+// TestNotSent: only a connection never made is known not to have reached the
+// server; a connection dropped after the request was written may have.
+func TestNotSent(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	dropped := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}))
+	defer dropped.Close()
+	var got []byte
+	answered := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, _ = io.ReadAll(r.Body)
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		_, _ = io.WriteString(w, `{"error":{"message":"m","details":[{"message":"d"}]}}`)
+	}))
+	defer answered.Close()
+
+	c := New(fixedToken{}, nil)
+	for _, tc := range []struct {
+		url     string
+		notSent bool
+	}{{closed, true}, {dropped.URL, false}, {"http://no-such-host.invalid", true}} {
+		_, err := c.DoJSON(context.Background(), http.MethodPost, "POST x", tc.url, []byte(`{"a":1}`))
+		var e *Error
+		if !errors.As(err, &e) || e.NotSent != tc.notSent {
+			t.Errorf("%s: %v, NotSent %v; want %v", tc.url, err, e != nil && e.NotSent, tc.notSent)
+		}
+	}
+	_, err = c.DoJSON(context.Background(), http.MethodPost, "POST x", answered.URL, []byte(`{"a":1}`))
+	var e *Error
+	if !errors.As(err, &e) || e.StatusCode != 422 || e.NotSent || !strings.Contains(string(e.Body), `"details"`) || string(got) != `{"a":1}` {
+		t.Errorf("422: %v (body %q), sent %q", err, e.Body, got)
 	}
 }

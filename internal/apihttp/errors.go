@@ -23,7 +23,13 @@ type Error struct {
 	Wait time.Duration
 	// Retry is true when the same request may succeed later.
 	Retry bool
-	Err   error
+	// NotSent is true when the request certainly never reached the server
+	// (the connection was not made): a POST may then be sent again.
+	NotSent bool
+	// Body is the error answer's body (within the cap), for callers that
+	// read more of it than Detail; never printed as is.
+	Body []byte
+	Err  error
 }
 
 func (e *Error) Error() string {
