@@ -42,12 +42,20 @@ type Poller struct {
 	// operation still on its way is Running (waiting for sign-off is
 	// AwaitingSignoff whatever StopAtSignoff says). Transient errors are
 	// still retried until a snapshot arrives or the timeout.
-	Once     bool
-	Observer Observer
+	Once bool
+	// StallAfter ends the wait as Stalled when nothing in the operation has
+	// changed for this long (its status; each step's status, progress,
+	// estimated time frame and messages; its own messages), so that an offer
+	// stuck for days is reported, not left to a silent timeout. A status
+	// respelled or a message re-stamped is no change. Only snapshots count:
+	// failed fetches neither reset it nor end the wait. 0 turns it off;
+	// Once ignores it.
+	StallAfter time.Duration
+	Observer   Observer
 }
 
-// Run polls until a terminal state, a permanent error, the timeout, or ctx
-// ends (a signal). Every wait is a select on the context.
+// Run polls until a terminal state, a permanent error, a stall, the timeout,
+// or ctx ends (a signal). Every wait is a select on the context.
 func (p *Poller) Run(ctx context.Context) verdict.Verdict {
 	clock := p.Clock
 	if clock == nil {
@@ -66,6 +74,10 @@ func (p *Poller) Run(ctx context.Context) verdict.Verdict {
 	// A zero interval would poll in a hot loop (and never advance a fake
 	// clock): the schedule starts at a millisecond at least.
 	sched := newSchedule(max(p.InitialInterval, time.Millisecond), max(p.MaxInterval, p.InitialInterval, time.Millisecond))
+	stall := stallWatch{after: p.StallAfter}
+	if p.Once {
+		stall.after = 0 // one snapshot cannot show a stall
+	}
 	var v verdict.Verdict
 	finish := func(s verdict.Status, err error) verdict.Verdict {
 		v.Status, v.Err, v.Elapsed = s, err, clock.Now().Sub(start)
@@ -92,8 +104,9 @@ func (p *Poller) Run(ctx context.Context) verdict.Verdict {
 			} else if !isTransient(err) {
 				return finish(verdict.Error, err)
 			}
+			wait = stall.limit(wait, clock.Now())
 			if ra := retryAfter(err); ra > wait {
-				wait = ra // the server's ask wins over max-interval, never over the timeout
+				wait = ra // the server's ask wins over max-interval and the stall point, never over the timeout
 			}
 			if p.Observer != nil {
 				p.Observer.Retrying(err, min(wait, deadline.Sub(clock.Now())))
@@ -103,6 +116,7 @@ func (p *Poller) Run(ctx context.Context) verdict.Verdict {
 			if p.Observer != nil {
 				p.Observer.Snapshot(&op, v.Polls)
 			}
+			stalled := stall.see(&op, clock.Now())
 			s, step, done := Judge(&op, p.StopAtSignoff || p.Once)
 			if !done && p.Once {
 				s, done = verdict.Running, true
@@ -116,6 +130,10 @@ func (p *Poller) Run(ctx context.Context) verdict.Verdict {
 				}
 				return finish(s, nil)
 			}
+			if stalled {
+				return finish(verdict.Stalled, stall.err(&op, clock.Now()))
+			}
+			wait = stall.limit(wait, clock.Now())
 		}
 
 		remaining = deadline.Sub(clock.Now())
@@ -170,6 +188,15 @@ func Judge(op *snapshot.Operation, stopAtSignoff bool) (s verdict.Status, step s
 		}
 	}
 	return "", "", false
+}
+
+// StopCause is the status of work that ctx ended before it finished — the
+// gate's timeout or a signal — with err, which says what was under way.
+func StopCause(ctx context.Context, err error) (verdict.Status, error) {
+	if errors.Is(context.Cause(ctx), ErrTimeout) {
+		return verdict.TimedOut, err
+	}
+	return verdict.Interrupted, err
 }
 
 // stopCause says why ctx ended: the gate's timeout, or a signal.

@@ -289,3 +289,317 @@ func TestZeroIntervalStillEnds(t *testing.T) {
 		t.Fatalf("verdict %s after %d polls; want timed-out within a poll a millisecond", v.Status, v.Polls)
 	}
 }
+
+// every is both intervals of the stall tests: with no room for jitter, every
+// wait is exactly this, so a shortened wait shows.
+const every = 7 * time.Minute
+
+func stallPoller(fetch func(context.Context) (snapshot.Operation, error), clock *polltest.Clock, stallAfter, timeout time.Duration) *Poller {
+	return &Poller{
+		Fetch: fetch, Clock: clock, Timeout: timeout,
+		InitialInterval: every, MaxInterval: every,
+		StopAtSignoff: true, StallAfter: stallAfter,
+	}
+}
+
+// stuck is an operation waiting at certification.
+func stuck() snapshot.Operation {
+	return snapshot.Operation{
+		Status:   "running",
+		Messages: snapshot.Messages{{HTML: "Publishing", Level: "information", Timestamp: "2026-11-21T08:59:00Z"}},
+		Steps: []snapshot.Step{
+			{ID: "validation", Status: "completed", ProgressPercentage: 100},
+			{
+				ID: "cert", Name: "Certification", Status: "InProgress", ProgressPercentage: 10, EstimatedTimeFrame: "3 days",
+				Messages: snapshot.Messages{{HTML: "Under review", Level: "information", Timestamp: "2026-11-21T08:59:30Z"}},
+			},
+			{ID: SignoffStep, Status: "notStarted"},
+		},
+	}
+}
+
+// byTime is a Fetch whose answer depends on the time since it was made.
+func byTime(clock *polltest.Clock, answer func(since time.Duration, n int) (snapshot.Operation, error)) func(context.Context) (snapshot.Operation, error) {
+	t0, n := clock.Now(), 0
+	return func(context.Context) (snapshot.Operation, error) {
+		n++
+		return answer(clock.Now().Sub(t0), n)
+	}
+}
+
+func TestStallEndsAtStallAfter(t *testing.T) {
+	clock := polltest.New()
+	v := stallPoller(byTime(clock, func(time.Duration, int) (snapshot.Operation, error) { return stuck(), nil }), clock, 2*time.Hour, 6*time.Hour).Run(context.Background())
+	if v.Status != verdict.Stalled || v.Elapsed != 2*time.Hour {
+		t.Fatalf("%s after %v; want stalled after exactly 2h", v.Status, v.Elapsed)
+	}
+	// 17 waits of 7m reach 1h59m; the 18th is cut to the 1m left, and the
+	// poll at 2h, still unchanged, ends it.
+	sleeps := clock.Sleeps()
+	if len(sleeps) != 18 || sleeps[17] != time.Minute || v.Polls != 19 {
+		t.Fatalf("polls %d, sleeps %v; want 17×7m, then 1m", v.Polls, sleeps)
+	}
+	const want = "nothing in the operation changed for 2h0m0s (since 2026-11-21T09:00:00Z): it is stuck at step Certification (running, 10%)"
+	if v.Err == nil || v.Err.Error() != want {
+		t.Errorf("err = %v\nwant  %s", v.Err, want)
+	}
+	if v.Status.Passed() || v.Status.ExitCode() != 1 {
+		t.Errorf("stalled must fail the job")
+	}
+}
+
+func TestStallErrNamesWhereItIsStuck(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		op   snapshot.Operation
+		want string
+	}{
+		{"running step", stuck(), "it is stuck at step Certification (running, 10%)"},
+		{"waiting for approval, by id", op("running", step("a", "completed"), step("cert", "WaitingForApproval")), "it is stuck at step cert (waitingForApproval, 0%)"},
+		{"unknown status, raw", op("running", step("a", "notStarted"), step("b", "Exploding")), "it is stuck at step b (Exploding, 0%)"},
+		{"first not completed", op("running", step("a", "completed"), step("b", "not started"), step("c", "notStarted")), "it is stuck at step b (notStarted, 0%)"},
+		{"no steps", op("Queued"), "the operation is notStarted"},
+		{"all steps done", op("Exploding", step("a", "completed")), "the operation is Exploding"},
+	} {
+		clock := polltest.New()
+		v := stallPoller(byTime(clock, func(time.Duration, int) (snapshot.Operation, error) { return tc.op, nil }), clock, time.Hour, 6*time.Hour).Run(context.Background())
+		if v.Status != verdict.Stalled || v.Err == nil || !strings.HasSuffix(v.Err.Error(), "): "+tc.want) {
+			t.Errorf("%s: %s, %v; want it to end %q", tc.name, v.Status, v.Err, tc.want)
+		}
+	}
+}
+
+func TestMovingOperationNeverStalls(t *testing.T) {
+	// A stall-after shorter than the interval: each wait is cut to it, and
+	// each poll brings news.
+	for _, tc := range []struct {
+		name string
+		move func(o *snapshot.Operation, n int)
+	}{
+		{"progress", func(o *snapshot.Operation, n int) { o.Steps[1].ProgressPercentage = snapshot.Percent(n % 100) }},
+		{"estimated time frame", func(o *snapshot.Operation, n int) { o.Steps[1].EstimatedTimeFrame = strings.Repeat("x", n%2) }},
+		{"step message", func(o *snapshot.Operation, n int) {
+			o.Steps[1].Messages = append(o.Steps[1].Messages, snapshot.Message{HTML: strings.Repeat("·", n)})
+		}},
+		{"step message level", func(o *snapshot.Operation, n int) {
+			o.Steps[1].Messages[0].Level = []string{"information", "warning"}[n%2]
+		}},
+		{"operation message", func(o *snapshot.Operation, n int) { o.Messages[0].HTML = strings.Repeat("·", n) }},
+		{"operation status", func(o *snapshot.Operation, n int) { o.Status = []string{"running", "notStarted"}[n%2] }},
+		{"step status", func(o *snapshot.Operation, n int) { o.Steps[1].Status = []string{"running", "waitingForApproval"}[n%2] }},
+	} {
+		clock := polltest.New()
+		v := stallPoller(byTime(clock, func(_ time.Duration, n int) (snapshot.Operation, error) {
+			o := stuck()
+			tc.move(&o, n)
+			return o, nil
+		}), clock, 5*time.Minute, 6*time.Hour).Run(context.Background())
+		if v.Status != verdict.TimedOut || v.Elapsed != 6*time.Hour {
+			t.Errorf("%s: %s after %v (%v); want timed-out at 6h", tc.name, v.Status, v.Elapsed, v.Err)
+		}
+	}
+
+	clock := polltest.New()
+	v := stallPoller(byTime(clock, func(_ time.Duration, n int) (snapshot.Operation, error) {
+		if n > 10 {
+			return op("completed"), nil
+		}
+		o := stuck()
+		o.Steps[1].ProgressPercentage = snapshot.Percent(10 * n)
+		return o, nil
+	}), clock, 5*time.Minute, 6*time.Hour).Run(context.Background())
+	if v.Status != verdict.Completed || v.Polls != 11 {
+		t.Errorf("%s after %d polls; want completed after 11", v.Status, v.Polls)
+	}
+}
+
+func TestChangeResetsStallClock(t *testing.T) {
+	const stallAfter = 2 * time.Hour
+	clock := polltest.New()
+	var changedAt time.Time
+	fetch := byTime(clock, func(since time.Duration, _ int) (snapshot.Operation, error) {
+		o := stuck()
+		if since >= stallAfter*9/10 {
+			if changedAt.IsZero() {
+				changedAt = clock.Now()
+			}
+			o.Steps[1].Messages = append(o.Steps[1].Messages, snapshot.Message{HTML: "Malware scan passed", Level: "information"})
+		}
+		return o, nil
+	})
+	start := clock.Now()
+	v := stallPoller(fetch, clock, stallAfter, 6*time.Hour).Run(context.Background())
+	// The news comes with the poll at 1h52m, the first after 1h48m.
+	if changedAt != start.Add(112*time.Minute) {
+		t.Fatalf("changed at %v", changedAt)
+	}
+	if v.Status != verdict.Stalled || start.Add(v.Elapsed) != changedAt.Add(stallAfter) {
+		t.Fatalf("%s after %v; want stalled at the change + 2h (%v)", v.Status, v.Elapsed, changedAt.Add(stallAfter).Sub(start))
+	}
+	if want := "(since 2026-11-21T10:52:00Z)"; !strings.Contains(v.Err.Error(), want) {
+		t.Errorf("err = %v; want %s", v.Err, want)
+	}
+}
+
+func TestNoNewsIsNoChange(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		move func(o *snapshot.Operation, n int)
+	}{
+		{"messages re-stamped", func(o *snapshot.Operation, n int) {
+			stamp := clockTime(n)
+			o.Messages[0].Timestamp, o.Steps[1].Messages[0].Timestamp = stamp, stamp
+		}},
+		{"statuses respelled", func(o *snapshot.Operation, n int) {
+			o.Status = []string{"running", "Running", "in progress", "InProgress"}[n%4]
+			o.Steps[0].Status = []string{"completed", "Complete", "Succeeded"}[n%3]
+			o.Steps[1].Status = []string{"InProgress", "running", "Running", "in_progress"}[n%4]
+			o.Steps[2].Status = []string{"notStarted", "NotStarted", "not started"}[n%3]
+		}},
+	} {
+		clock := polltest.New()
+		v := stallPoller(byTime(clock, func(_ time.Duration, n int) (snapshot.Operation, error) {
+			o := stuck()
+			tc.move(&o, n)
+			return o, nil
+		}), clock, 2*time.Hour, 6*time.Hour).Run(context.Background())
+		if v.Status != verdict.Stalled || v.Elapsed != 2*time.Hour {
+			t.Errorf("%s: %s after %v; want stalled at 2h", tc.name, v.Status, v.Elapsed)
+		}
+	}
+}
+
+func clockTime(n int) string {
+	return time.Date(2026, 11, 21, 9, n, 0, 0, time.UTC).Format(time.RFC3339)
+}
+
+func TestFingerprint(t *testing.T) {
+	base := fingerprint(ptr(stuck()))
+	for _, tc := range []struct {
+		name    string
+		edit    func(o *snapshot.Operation)
+		changed bool
+	}{
+		{"nothing", func(*snapshot.Operation) {}, false},
+		{"message timestamp", func(o *snapshot.Operation) { o.Steps[1].Messages[0].Timestamp = "2026-11-22T00:00:00Z" }, false},
+		{"status respelled", func(o *snapshot.Operation) { o.Status, o.Steps[1].Status = "In Progress", "running" }, false},
+		{"operation status", func(o *snapshot.Operation) { o.Status = "notStarted" }, true},
+		{"unknown status respelled is taken raw", func(o *snapshot.Operation) { o.Steps[1].Status = "exploding" }, true},
+		{"operation message text", func(o *snapshot.Operation) { o.Messages[0].HTML = "Publishing." }, true},
+		{"operation message level", func(o *snapshot.Operation) { o.Messages[0].Level = "warning" }, true},
+		{"operation message added", func(o *snapshot.Operation) { o.Messages = append(o.Messages, snapshot.Message{}) }, true},
+		{"step id", func(o *snapshot.Operation) { o.Steps[1].ID = "certification" }, true},
+		{"step status", func(o *snapshot.Operation) { o.Steps[2].Status = "running" }, true},
+		{"step progress", func(o *snapshot.Operation) { o.Steps[1].ProgressPercentage = 11 }, true},
+		{"step time frame", func(o *snapshot.Operation) { o.Steps[1].EstimatedTimeFrame = "2 days" }, true},
+		{"step message text", func(o *snapshot.Operation) { o.Steps[1].Messages[0].HTML = "Under review." }, true},
+		{"step message level", func(o *snapshot.Operation) { o.Steps[1].Messages[0].Level = "error" }, true},
+		{"step added", func(o *snapshot.Operation) { o.Steps = append(o.Steps, snapshot.Step{}) }, true},
+		{"steps reordered", func(o *snapshot.Operation) { o.Steps[0], o.Steps[2] = o.Steps[2], o.Steps[0] }, true},
+		{"message moved between operation and step", func(o *snapshot.Operation) {
+			o.Steps[0].Messages, o.Messages = o.Messages, nil
+		}, true},
+		{"field boundary moved", func(o *snapshot.Operation) {
+			o.Steps[1].Messages[0].HTML, o.Steps[1].Messages[0].Level = "Under reviewin", "formation"
+		}, true},
+	} {
+		o := stuck()
+		tc.edit(&o)
+		if got := fingerprint(&o) != base; got != tc.changed {
+			t.Errorf("%s: changed = %v; want %v", tc.name, got, tc.changed)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestTransientErrorsDoNotResetStall(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		errFrom, errTo time.Duration
+		retryAfter     time.Duration
+		want           time.Duration
+	}{
+		// Errors come and go well before the stall point: it stands.
+		{"between snapshots", 30 * time.Minute, 90 * time.Minute, 0, 2 * time.Hour},
+		// The polls at 1h45m…2h7m fail: the stall is judged by the next
+		// snapshot, at 2h14m, on the schedule from then on (not in a spin).
+		{"across the stall point", 100 * time.Minute, 130 * time.Minute, 0, 134 * time.Minute},
+		// The server's Retry-After wins over the stall point: the poll at
+		// 1h45m fails and asks for 30m.
+		{"retry-after past the stall point", 100 * time.Minute, 130 * time.Minute, 30 * time.Minute, 135 * time.Minute},
+	} {
+		clock := polltest.New()
+		fetch := byTime(clock, func(since time.Duration, _ int) (snapshot.Operation, error) {
+			if since >= tc.errFrom && since < tc.errTo {
+				return snapshot.Operation{}, transientErr{wait: tc.retryAfter}
+			}
+			return stuck(), nil
+		})
+		v := stallPoller(fetch, clock, 2*time.Hour, 6*time.Hour).Run(context.Background())
+		if v.Status != verdict.Stalled || v.Elapsed != tc.want {
+			t.Errorf("%s: %s after %v; want stalled after %v", tc.name, v.Status, v.Elapsed, tc.want)
+		}
+		if want := "(since 2026-11-21T09:00:00Z)"; v.Err == nil || !strings.Contains(v.Err.Error(), want) {
+			t.Errorf("%s: err = %v; want %s", tc.name, v.Err, want)
+		}
+	}
+}
+
+// TestTerminalAtStallPointWins: the poll at the stall point reports what it
+// finds. (A terminal snapshot always differs from a running one in some
+// fingerprinted status, so Run judging before it stalls is a safeguard no
+// test through Run can single out.)
+func TestTerminalAtStallPointWins(t *testing.T) {
+	blocked := stuck()
+	blocked.Steps[1].Status = "Blocked"
+	for _, tc := range []struct {
+		last snapshot.Operation
+		want verdict.Status
+	}{
+		{op("completed"), verdict.Completed},
+		{blocked, verdict.Blocked},
+	} {
+		clock := polltest.New()
+		fetch := byTime(clock, func(since time.Duration, _ int) (snapshot.Operation, error) {
+			if since >= 2*time.Hour {
+				return tc.last, nil
+			}
+			return stuck(), nil
+		})
+		v := stallPoller(fetch, clock, 2*time.Hour, 6*time.Hour).Run(context.Background())
+		if v.Status != tc.want || v.Elapsed != 2*time.Hour || v.Err != nil {
+			t.Errorf("%s after %v (%v); want %s at the stall point", v.Status, v.Elapsed, v.Err, tc.want)
+		}
+	}
+}
+
+func TestStallOffOrOutOfReach(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		once       bool
+		stallAfter time.Duration
+		want       verdict.Status
+		elapsed    time.Duration
+	}{
+		{"off", false, 0, verdict.TimedOut, 6 * time.Hour},
+		{"beyond the timeout", false, 7 * time.Hour, verdict.TimedOut, 6 * time.Hour},
+		{"at the timeout", false, 6*time.Hour - 14*time.Minute, verdict.TimedOut, 6 * time.Hour},
+		{"single check", true, time.Nanosecond, verdict.Running, 14 * time.Minute},
+	} {
+		// Two failed fetches first: the first snapshot comes at 14m.
+		s := &script{results: []result{{err: transientErr{}}, {err: transientErr{}}, {op: stuck()}}}
+		clock := polltest.New()
+		p := stallPoller(s.fetch, clock, tc.stallAfter, 6*time.Hour)
+		p.Once = tc.once
+		v := p.Run(context.Background())
+		if v.Status != tc.want || v.Elapsed != tc.elapsed {
+			t.Errorf("%s: %s after %v (%v); want %s after %v", tc.name, v.Status, v.Elapsed, v.Err, tc.want, tc.elapsed)
+		}
+		for i, d := range clock.Sleeps() {
+			if d != every && i != len(clock.Sleeps())-1 {
+				t.Errorf("%s: wait %d of %v; no wait should be cut short", tc.name, i, d)
+			}
+		}
+	}
+}
