@@ -62,6 +62,17 @@ const (
 // the product has only its history until a POST configure.
 func WithIngestionIdle() Option { return func(s *Server) { s.ingest.publishes = nil } }
 
+// WithSubmissionRunning lists the submission of the publish in flight
+// (JobID) as running from the first GET: a product whose publish is already
+// under way, which a new publish must not be started over.
+func WithSubmissionRunning() Option {
+	return func(s *Server) {
+		if p := s.ingest.find(JobID); p != nil {
+			p.ticks = max(p.ticks, SubmissionAppearsAt)
+		}
+	}
+}
+
 // WithPageSize sets how many submissions a list page holds when the request
 // gives no $maxpagesize.
 func WithPageSize(n int) Option { return func(s *Server) { s.ingest.pageSize = max(n, 1) } }
@@ -149,7 +160,7 @@ func outcomeOf(scenario string) outcome {
 		return failsCertification
 	case "canceled":
 		return cancels
-	case "rejected":
+	case "rejected", "invalid":
 		return rejects
 	}
 	return succeeds
@@ -453,7 +464,11 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request) {
 	}
 	s.ingest.publishes = append(s.ingest.publishes, p)
 	j := p.status()
+	drop := s.dropNow()
 	s.mu.Unlock()
+	if drop && hangUp(w) {
+		return
+	}
 	writeJSON(w, http.StatusAccepted, j)
 }
 

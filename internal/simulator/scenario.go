@@ -173,6 +173,9 @@ func Scenarios() []Scenario {
 		{Name: "failed", Description: "a publish whose provisioning fails", Frames: failed},
 		{Name: "canceled", Description: "a publish canceled by the publisher", Frames: canceled},
 		{Name: "rejected", Description: "a publish whose certification step is Rejected", Frames: rejected},
+		// The API refuses every publish (422) before any operation exists; the
+		// operation in flight at New is an ordinary publish's.
+		{Name: "invalid", Description: "a publish the API refuses: the offer fails validation (422)", Frames: publish},
 	}
 }
 

@@ -59,7 +59,16 @@ type Server struct {
 	intercept func(w http.ResponseWriter, r *http.Request) bool
 	mux       *http.ServeMux
 	legacy    []string // offers not migrated to Partner Center
-	idle      bool     // no operation under way: only the earlier one is listed
+	// idle (WithIdle) marks every operation of New as not under way.
+	idle bool
+	// retired counts the GETs of operations a publish or go-live replaced,
+	// so Polls still counts every fetch.
+	retired int
+	// dropAfterStart (WithDropAfterStart) hangs up on the first accepted
+	// start; dropped records that it has.
+	dropAfterStart, dropped bool
+	// invalid (the "invalid" scenario) refuses every publish with 422.
+	invalid bool
 }
 
 // Option configures a Server.
@@ -94,19 +103,26 @@ func WithOperation(offer, id string, sc Scenario) Option {
 		if !s.hasOffer(offer) {
 			s.offers = append(s.offers, offer)
 		}
-		s.plays[offer] = &play{id: id, scenario: sc, changed: time.Now()}
+		s.plays[offer] = &play{id: id, scenario: sc, origin: sc, changed: time.Now(), kind: kindPublish}
 	}
 }
 
 // play is one offer's operation as it is played, a frame per GET.
 type play struct {
 	id       string
-	scenario Scenario
+	scenario Scenario // the frames this operation plays
+	// origin is what a publish of the offer plays: the scenario of New or
+	// WithOperation, kept across go-lives.
+	origin   Scenario
 	frame    int
 	canceled bool
-	// legacy marks an offer not migrated to Partner Center: its Location is
-	// /api/operations/{publisher}${offer}${version}${slot}.
-	legacy bool
+	// idle marks an operation not under way (WithIdle): it is neither
+	// listed nor served, and only the earlier publish shows.
+	idle bool
+	// kind is the submissionType: publish or golive.
+	kind string
+	// emails are the notification e-mails the operation was started with.
+	emails string
 	// changed is when the operation was submitted (changedTime).
 	changed time.Time
 }
@@ -128,12 +144,17 @@ func LegacyKey(offer string) string {
 // answers with the /api/operations/{key} Location form, and its operation
 // is served there.
 func WithNonMigrated(offer string) Option {
-	return func(s *Server) {
-		if p := s.plays[offer]; p != nil {
-			p.legacy = true
+	return func(s *Server) { s.legacy = append(s.legacy, offer) }
+}
+
+// isLegacy reports whether offer is not migrated to Partner Center.
+func (s *Server) isLegacy(offer string) bool {
+	for _, o := range s.legacy {
+		if o == offer {
+			return true
 		}
-		s.legacy = append(s.legacy, offer)
 	}
+	return false
 }
 
 // WithIdle leaves the offer with no publish under way: its operations list
@@ -155,7 +176,7 @@ func WithIntercept(f func(w http.ResponseWriter, r *http.Request) bool) Option {
 // New returns a simulator playing sc, its operation already submitted.
 func New(sc Scenario, opts ...Option) *Server {
 	s := &Server{
-		plays:     map[string]*play{Offer: {id: OperationID, scenario: sc, changed: time.Now()}},
+		plays:     map[string]*play{Offer: {id: OperationID, scenario: sc, origin: sc, changed: time.Now(), kind: kindPublish}},
 		tokens:    map[string]grant{},
 		ingest:    newIngestState(sc),
 		idTokens:  map[string]idToken{},
@@ -163,11 +184,15 @@ func New(sc Scenario, opts ...Option) *Server {
 		tokenTTL:  time.Hour,
 		arrayWrap: true,
 		offers:    []string{Offer, "contoso-vm-byol", "contoso-app"},
+		invalid:   sc.Name == "invalid",
 	}
 	for _, o := range opts {
 		if o != nil {
 			o(s)
 		}
+	}
+	for _, p := range s.plays { // whatever the order of the options
+		p.idle = s.idle
 	}
 	s.routes()
 	return s
@@ -205,7 +230,7 @@ func (s *Server) RevokeTokens() {
 func (s *Server) Polls() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
+	n := s.retired
 	for _, p := range s.plays {
 		n += p.frame
 	}
@@ -265,6 +290,7 @@ func (s *Server) routes() {
 	mux.HandleFunc("GET /api/publishers/{p}/offers/{o}/operations/{id}", s.api(s.operation))
 	mux.HandleFunc("GET /api/operations/{key}", s.api(s.legacyOperation))
 	mux.HandleFunc("POST /api/publishers/{p}/offers/{o}/publish", s.api(s.publish))
+	mux.HandleFunc("POST /api/publishers/{p}/offers/{o}/golive", s.api(s.goLive))
 	mux.HandleFunc("POST /api/publishers/{p}/offers/{o}/cancel", s.api(s.cancel))
 	s.ingestRoutes(mux)
 	s.mux = mux
@@ -452,11 +478,10 @@ func (s *Server) listSubmissions(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	p := s.plays[r.PathValue("o")]
 	var op wireOperation
-	var changed time.Time
+	var cur play
 	if p != nil {
-		op, changed = p.current(), p.changed
+		op, cur = p.current(), *p
 	}
-	idle := s.idle
 	s.mu.Unlock()
 	if p == nil {
 		writeJSON(w, http.StatusOK, []any{})
@@ -468,7 +493,7 @@ func (s *Server) listSubmissions(w http.ResponseWriter, r *http.Request) {
 		"submissionState": "completed", "publishingVersion": 1, "slot": "production", "version": 636576975611768000,
 		"changedTime": EarlierOperationChanged,
 	}
-	if idle {
+	if cur.idle {
 		writeJSON(w, http.StatusOK, []map[string]any{earlier})
 		return
 	}
@@ -477,14 +502,22 @@ func (s *Server) listSubmissions(w http.ResponseWriter, r *http.Request) {
 	if state == "waitingforpublisherreview" {
 		state = "running"
 	}
+	// A go-live makes the production slot; a publish, the preview (staging).
+	slot, emails := "staging", cur.emails
+	if cur.kind == kindGoLive {
+		slot = "production"
+	}
+	if emails == "" {
+		emails = "jdoe@contoso.com"
+	}
 	writeJSON(w, http.StatusOK, []map[string]any{
 		earlier,
 		{
-			"id": p.id, "offerId": r.PathValue("o"), "offerVersion": 1,
-			"offerTypeId": "microsoft-azure-virtualmachines", "publisherId": Publisher, "submissionType": "publish",
-			"submissionState": state, "publishingVersion": 2, "slot": "staging", "version": 636576975611768314,
-			"definition":  map[string]any{"metadata": map[string]string{"emails": "jdoe@contoso.com"}},
-			"changedTime": changed.UTC().Format("2006-01-02T15:04:05.0000000Z"),
+			"id": cur.id, "offerId": r.PathValue("o"), "offerVersion": 1,
+			"offerTypeId": "microsoft-azure-virtualmachines", "publisherId": Publisher, "submissionType": cur.kind,
+			"submissionState": state, "publishingVersion": 2, "slot": slot, "version": 636576975611768314,
+			"definition":  map[string]any{"metadata": map[string]string{"emails": emails}},
+			"changedTime": cur.changed.UTC().Format("2006-01-02T15:04:05.0000000Z"),
 		},
 	})
 }
@@ -501,7 +534,7 @@ const (
 func (s *Server) operation(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	p := s.plays[r.PathValue("o")]
-	if p == nil || p.legacy || s.idle || r.PathValue("id") != p.id {
+	if p == nil || s.isLegacy(r.PathValue("o")) || p.idle || r.PathValue("id") != p.id {
 		s.mu.Unlock()
 		apiError(w, http.StatusNotFound, "NotFound", "The operation was not found.")
 		return
@@ -519,7 +552,7 @@ func (s *Server) legacyOperation(w http.ResponseWriter, r *http.Request) {
 	if len(parts) == 4 && key == LegacyKey(parts[1]) {
 		p = s.plays[parts[1]]
 	}
-	if p == nil || !p.legacy || s.idle {
+	if p == nil || !s.isLegacy(parts[1]) || p.idle {
 		s.mu.Unlock()
 		apiError(w, http.StatusNotFound, "NotFound", "The operation was not found.")
 		return
@@ -550,42 +583,6 @@ func (p *play) current() wireOperation {
 		op.CancellationRequestState = "cancelled"
 	}
 	return op
-}
-
-// publish restarts the offer's operation from its first frame.
-func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
-	s.answerOperation(w, r, func(p *play) { p.frame, p.canceled = 0, false })
-}
-
-func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
-	s.answerOperation(w, r, func(p *play) { p.canceled = true })
-}
-
-// answerOperation changes the offer's operation and answers 202 with its
-// Location; an offer with none gets the default scenario's.
-func (s *Server) answerOperation(w http.ResponseWriter, r *http.Request, change func(*play)) {
-	s.mu.Lock()
-	offer := r.PathValue("o")
-	p := s.plays[offer]
-	if p == nil {
-		sc, _ := Lookup("publish")
-		p = &play{id: OperationID, scenario: sc}
-		s.plays[offer] = p
-	}
-	for _, o := range s.legacy {
-		p.legacy = p.legacy || o == offer
-	}
-	change(p)
-	p.changed = time.Now()
-	s.idle = false
-	id, legacy := p.id, p.legacy
-	s.mu.Unlock()
-	if legacy {
-		w.Header().Set("Location", fmt.Sprintf("/api/operations/%s?api-version=%s", LegacyKey(offer), APIVersion))
-	} else {
-		w.Header().Set("Location", fmt.Sprintf("/api/publishers/%s/offers/%s/operations/%s?api-version=%s", Publisher, offer, id, APIVersion))
-	}
-	w.WriteHeader(http.StatusAccepted)
 }
 
 func apiError(w http.ResponseWriter, code int, kind, msg string) {
