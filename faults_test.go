@@ -411,7 +411,7 @@ func TestFaults(t *testing.T) {
 						t.Errorf("annotation carries a new line or markup: %+v", c)
 					}
 				}
-				if len(f.outputs) != 12 {
+				if len(f.outputs) != 13 {
 					t.Errorf("outputs %v; an output was injected or lost", f.outputs)
 				}
 				if strings.Contains(f.summary, "<script") || strings.Contains(f.summary, "<img") {
@@ -461,6 +461,34 @@ func TestFaults(t *testing.T) {
 					t.Errorf("%d other requests; want none, and the log to say a submission cannot be cancelled:\n%s", n, f.stdout)
 				}
 			}},
+		// Starting: a request that changes something goes out once, or again
+		// only when it certainly never arrived.
+		{name: "start: 503 Retry-After on publish is sent again", inputs: startFault, sim: []simulator.Option{simulator.WithIdle()},
+			other:  firstPublish(answer(503, map[string]string{"Retry-After": "1"}, "")),
+			status: "awaiting-signoff", code: 0, within: 6 * time.Second,
+			check: func(t *testing.T, f *faultRun) {
+				if n := f.count("POST", "/publish"); n != 2 {
+					t.Errorf("%d publish requests; want the turned-away one sent again, once", n)
+				}
+			}},
+		{name: "start: 500 on publish is not sent again", inputs: startFault, sim: []simulator.Option{simulator.WithIdle()},
+			other: always(func(c call) bool {
+				return strings.HasSuffix(c.R.URL.Path, "/publish") && answer(500, nil, fmt.Sprintf(apiError, "InternalServerError", "Something went wrong."))(c)
+			}),
+			status: "error", code: 1, within: 3 * time.Second,
+			check: func(t *testing.T, f *faultRun) {
+				if n := f.count("POST", "/publish"); n != 1 || !strings.Contains(f.stdout, "may not have started") || !strings.Contains(f.stdout, "before starting again") {
+					t.Errorf("%d publish requests; want one, and the doubt said:\n%s", n, f.stdout)
+				}
+			}},
+		{name: "start: the publish request hangs", inputs: merge(startFault, map[string]string{"timeout": "1s"}), sim: []simulator.Option{simulator.WithIdle()},
+			other:  always(func(c call) bool { return strings.HasSuffix(c.R.URL.Path, "/publish") && hang(release)(c) }),
+			status: "timed-out", code: 1, within: 2 * time.Second,
+			check: func(t *testing.T, f *faultRun) {
+				if n := f.count("POST", "/publish"); n != 1 || !strings.Contains(f.stdout, "may have been sent") {
+					t.Errorf("%d publish requests; want one, and the doubt said:\n%s", n, f.stdout)
+				}
+			}},
 		{name: "path traversal in offer-id", inputs: map[string]string{"offer-id": "../../offers/other"},
 			status: "error", code: 1, within: 2 * time.Second,
 			check: func(t *testing.T, f *faultRun) {
@@ -487,6 +515,9 @@ func TestFaults(t *testing.T) {
 				t.Errorf("the binary panicked:\n%s", f.stderr)
 			}
 			assertNoSecrets(t, f.result)
+			if n := posts(f.sim); n != 0 && tc.inputs["start"] == "" && tc.inputs["cancel-on-interrupt"] != "true" {
+				t.Errorf("%d requests that change something, without start or cancel-on-interrupt", n)
+			}
 			if s := tc.inputs["client-secret"]; s != "" {
 				assertNoLeak(t, f.result, s)
 			}
@@ -499,6 +530,17 @@ func TestFaults(t *testing.T) {
 
 // recently is a since that every publish the simulator starts is after.
 func recently() string { return time.Now().Add(-time.Minute).UTC().Format(time.RFC3339) }
+
+// firstPublish answers the first publish request with f.
+func firstPublish(f fault) fault {
+	var done atomic.Bool
+	return func(c call) bool {
+		return strings.HasSuffix(c.R.URL.Path, "/publish") && !done.Swap(true) && f(c)
+	}
+}
+
+// startFault starts a publish on the offer instead of watching one.
+var startFault = map[string]string{"operation-id": "", "start": "publish", "notification-emails": "release@contoso.com"}
 
 // sleepy makes the binary sleep for an hour after its first poll.
 var sleepy = map[string]string{"initial-interval": "1h", "max-interval": "1h", "timeout": "2h"}

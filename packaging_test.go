@@ -108,7 +108,7 @@ func readmeTable(t *testing.T, heading string) map[string]string {
 }
 
 // outputs are the action's outputs, as the reporter sets them.
-var outputs = []string{"status", "operation-id", "submission-id", "offer-id", "blocked-step", "failed-step", "steps", "preview-links", "live-links", "polls", "elapsed-seconds", "results"}
+var outputs = []string{"status", "operation-id", "submission-id", "started-at", "offer-id", "blocked-step", "failed-step", "steps", "preview-links", "live-links", "polls", "elapsed-seconds", "results"}
 
 // TestREADMEInputsMatchTheBinary: the README's inputs table is what users
 // read first; it lists every input, no other, with the binary's default.

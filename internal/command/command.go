@@ -18,6 +18,7 @@ import (
 	"github.com/marketplace-gate/marketplace-gate/internal/ingestion"
 	"github.com/marketplace-gate/marketplace-gate/internal/poll"
 	"github.com/marketplace-gate/marketplace-gate/internal/report"
+	"github.com/marketplace-gate/marketplace-gate/internal/start"
 	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
 )
 
@@ -97,7 +98,11 @@ func Gate(ctx context.Context, env Env) int {
 	default:
 		tokens = auth.ClientCredentials(cfg.AuthorityHost, cfg.TenantID, cfg.ClientID, cfg.ClientSecret, cfg.Resource, hc, rep.Mask)
 	}
-	follow := followers(cfg, tokens, hc)
+	clock := env.Clock
+	if clock == nil {
+		clock = poll.RealClock{}
+	}
+	api := newAPI(cfg, tokens, hc, clock)
 	// Every offer is watched at once, for hours; what is bounded is the
 	// requests in flight, so many offers do not hammer the API.
 	inFlight := make(chan struct{}, maxRequests)
@@ -109,7 +114,7 @@ func Gate(ctx context.Context, env Env) int {
 			name = t.OfferID
 		}
 		log := rep.Subject(name)
-		w := &watch{f: follow(t, log), name: t.OfferID, log: log, inFlight: inFlight}
+		w := &watch{target: t, api: api, name: t.OfferID, log: log, inFlight: inFlight}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -120,12 +125,19 @@ func Gate(ctx context.Context, env Env) int {
 	return finish(env, rep, vs...)
 }
 
-// followers returns what makes the follower of one target: every target
-// shares one API client, and so one token.
-func followers(cfg config.Config, tokens *auth.Source, hc *http.Client) func(config.Target, *report.Subject) follower {
+// api is what every target's watch shares: one API client (and so one
+// token), what makes a follower, and what starts a publish (nil without
+// the start input).
+type api struct {
+	follow  func(config.Target, start.Result, *report.Subject) follower
+	starter start.Starter
+	kind    string // what a target is called before it is followed
+}
+
+func newAPI(cfg config.Config, tokens *auth.Source, hc *http.Client, clock poll.Clock) *api {
 	if cfg.API == config.APIProductIngestion {
 		client := ingestion.New(cfg.APIURL, cfg.APIVersion, tokens, apihttp.WithHTTPClient(hc))
-		return func(t config.Target, log *report.Subject) follower {
+		a := &api{kind: "product", follow: func(t config.Target, started start.Result, log *report.Subject) follower {
 			product := productRef{id: t.ProductID, externalID: t.ExternalID}
 			if t.JobID != "" {
 				j := &ingestionJob{client: client, log: log, jobID: t.JobID, target: cfg.SubmissionTarget, since: cfg.Since}
@@ -134,13 +146,28 @@ func followers(cfg config.Config, tokens *auth.Source, hc *http.Client) func(con
 				}
 				return j
 			}
-			return &ingestionProduct{client: client, log: log, product: product, target: cfg.SubmissionTarget, since: cfg.Since}
+			p := &ingestionProduct{client: client, log: log, product: product, target: cfg.SubmissionTarget, since: cfg.Since}
+			if !started.Since.IsZero() {
+				p.since, p.unsure = started.Since, started.Unsure
+			}
+			return p
+		}}
+		if cfg.Start != config.StartNone {
+			a.starter = &start.Ingestion{Client: client, Kind: cfg.Start, Version: cfg.APIVersion, Doc: cfg.ConfigureDoc, DryRun: cfg.DryRun, Clock: clock}
 		}
+		if len(cfg.Targets) > 0 && cfg.Targets[0].JobID != "" || cfg.Start == config.StartConfigure && cfg.Targets[0].ProductID == "" && cfg.Targets[0].ExternalID == "" {
+			a.kind = "job"
+		}
+		return a
 	}
 	client := cpp.New(cfg.APIURL, cfg.APIVersion, tokens, apihttp.WithHTTPClient(hc))
-	return func(t config.Target, log *report.Subject) follower {
+	a := &api{kind: "offer", follow: func(t config.Target, _ start.Result, log *report.Subject) follower {
 		return &cppOperation{client: client, log: log, publisher: cfg.PublisherID, offer: t.OfferID, opID: t.OperationID, legacy: t.Legacy, since: cfg.Since}
+	}}
+	if cfg.Start != config.StartNone {
+		a.starter = &start.CPP{Client: client, Publisher: cfg.PublisherID, Kind: cfg.Start, Emails: cfg.NotificationEmails, DryRun: cfg.DryRun, APIURL: cfg.APIURL, Clock: clock}
 	}
+	return a
 }
 
 // maxRequests bounds the API requests in flight across all watched offers.
@@ -171,7 +198,7 @@ Usage:
                                 over INPUT_* variables; repeat a flag for several lines
   marketplace-gate demo [S] [A] run the gate against the built-in simulator; S is one of
                                 publish (default), blocked, live, failed, canceled,
-                                rejected; A is the API, cpp (default) or product-ingestion
+                                rejected, invalid; A is the API, cpp (default) or product-ingestion
 
 Inputs (flag --NAME, or environment variable INPUT_<NAME>, e.g. INPUT_PUBLISHER-ID or INPUT_PUBLISHER_ID):
 `)

@@ -158,7 +158,15 @@ type ingestionProduct struct {
 	followed    string // submission/{product}/{id}, once found
 	staleSaid   bool
 	staleLatest string // what the list held instead, for the timeout message
+	// unsure is set when the start request's answer was lost: if no
+	// submission appears within giveUpAfter looks, the gate says this.
+	unsure string
+	looks  int
 }
+
+// giveUpAfter is how many looks a lost start's submission gets to appear:
+// the API lists a new submission a few polls after the request.
+const giveUpAfter = 5
 
 func (p *ingestionProduct) begin() string {
 	return fmt.Sprintf("Watching product %s (product-ingestion API) for a %s submission created at or after %s", p.product.name(), p.target, p.since.Format(time.RFC3339))
@@ -197,6 +205,9 @@ func (p *ingestionProduct) fetch(ctx context.Context) (snapshot.Operation, error
 	}
 	sub, ok := ingestion.Newest(subs, p.target, p.since)
 	if !ok {
+		if p.looks++; p.unsure != "" && p.looks >= giveUpAfter {
+			return snapshot.Operation{}, errors.New(p.unsure)
+		}
 		p.stale(subs, productID)
 		return waiting(p.target), nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"sort"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/marketplace-gate/marketplace-gate/internal/poll"
 	"github.com/marketplace-gate/marketplace-gate/internal/report"
 	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
+	"github.com/marketplace-gate/marketplace-gate/internal/start"
 	"github.com/marketplace-gate/marketplace-gate/internal/suggest"
 	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
 )
@@ -37,18 +39,88 @@ type follower interface {
 	cancel(ctx context.Context) (string, error)
 }
 
-// watch polls one target to a verdict through its follower, sharing the
-// bound on requests in flight with every other watch.
+// watch starts (when asked) and polls one target to a verdict through its
+// follower, sharing the bound on requests in flight with every other watch.
 type watch struct {
+	target   config.Target
+	api      *api
 	f        follower
 	name     string // the target as given: results and titles use it
 	log      *report.Subject
 	inFlight chan struct{} // shared by every watch: bounds requests in flight
 }
 
-// run polls the watch's target to a verdict and, when the job was cancelled
-// and cancel-on-interrupt asks for it, cancels the work.
+// run starts the target's publish when the start input asks, polls what it
+// follows to a verdict and, when the job was cancelled and
+// cancel-on-interrupt asks for it, cancels the work.
 func (w *watch) run(ctx context.Context, cfg config.Config, clock poll.Clock) verdict.Verdict {
+	var started start.Result
+	if w.api.starter != nil {
+		var v *verdict.Verdict
+		if started, v = w.start(ctx); v != nil {
+			return *v
+		}
+		w.target = started.Target
+	}
+	w.f = w.api.follow(w.target, started, w.log)
+	v := w.poll(ctx, cfg, clock)
+	v.StartedAt = started.At
+	return v
+}
+
+// start sends the start request and says what came of it; a verdict when
+// the gate ends there (a dry run, a refusal, an error).
+func (w *watch) start(ctx context.Context) (start.Result, *verdict.Verdict) {
+	select {
+	case w.inFlight <- struct{}{}:
+	case <-ctx.Done():
+		return start.Result{}, &verdict.Verdict{Status: verdict.Interrupted, OfferID: w.name, Kind: w.api.kind, Err: context.Cause(ctx)}
+	}
+	res, err := w.api.starter.Start(ctx, w.target)
+	<-w.inFlight
+	for _, line := range res.Said {
+		w.log.Logf("%s", line)
+	}
+	v := verdict.Verdict{OfferID: w.name, Kind: w.api.kind, StartedAt: res.At}
+	var busy *start.BusyError
+	var rejected *start.RejectedError
+	switch {
+	case err == nil && res.Plan != "":
+		w.log.Logf("Dry run: would send %s", res.Plan)
+		v.Status, v.Plan = verdict.DryRun, res.Plan
+	case err == nil:
+		return res, nil
+	case errors.As(err, &rejected):
+		// The refusal's reasons are shown as a failed step's messages.
+		op := rejectedOperation(rejected)
+		w.log.Snapshot(&op, 0)
+		v.Status, v.Operation, v.FailedStep = verdict.Failed, &op, publishStep
+	case ctx.Err() != nil && !errors.As(err, &busy):
+		v.Status, v.Err = poll.StopCause(ctx, err)
+	default:
+		v.Status, v.Err = verdict.Error, err
+	}
+	return res, &v
+}
+
+// publishStep names the request that a refused start failed at.
+const publishStep = "publish"
+
+// rejectedOperation shows a publish the API refused as invalid as a failed
+// step whose messages are the reasons.
+func rejectedOperation(r *start.RejectedError) snapshot.Operation {
+	step := snapshot.Step{ID: publishStep, Name: "Publish request", Description: "The API validates the offer before publishing", Status: string(snapshot.StateFailed), ProgressPercentage: 100}
+	for _, m := range r.Messages {
+		step.Messages = append(step.Messages, snapshot.Message{HTML: html.EscapeString(m), Level: "error"})
+	}
+	if len(step.Messages) == 0 {
+		step.Messages = append(step.Messages, snapshot.Message{HTML: html.EscapeString(r.Error()), Level: "error"})
+	}
+	return snapshot.Operation{Status: string(snapshot.StateFailed), Steps: []snapshot.Step{step}}
+}
+
+// poll follows the target to a verdict.
+func (w *watch) poll(ctx context.Context, cfg config.Config, clock poll.Clock) verdict.Verdict {
 	w.log.Logf("%s", w.f.begin())
 	p := poll.Poller{
 		Fetch:           w.fetch,
@@ -57,13 +129,21 @@ func (w *watch) run(ctx context.Context, cfg config.Config, clock poll.Clock) ve
 		InitialInterval: cfg.InitialInterval,
 		MaxInterval:     cfg.MaxInterval,
 		StopAtSignoff:   cfg.StopAtSignoff,
+		StallAfter:      cfg.StallAfter,
 		Once:            !cfg.Wait,
 		Observer:        w.log,
 	}
 	v := p.Run(ctx)
 	v.OperationID, v.OfferID, v.Kind = w.f.id(), w.name, w.f.kind()
-	if why := w.f.pending(); why != "" && v.Status == verdict.TimedOut {
+	switch why := w.f.pending(); {
+	case why != "" && v.Status == verdict.TimedOut:
 		v.Err = fmt.Errorf("%w: %s", v.Err, why)
+	case v.Status == verdict.Stalled:
+		ref := "the " + v.Noun() + " " + w.name
+		if v.OperationID != "" {
+			ref = "operation " + v.OperationID
+		}
+		v.Err = fmt.Errorf("%w. Stalled publishes do not recover by waiting: open a support case in Partner Center (Help + support) quoting %s", v.Err, ref)
 	}
 	if v.Status == verdict.Interrupted && cfg.CancelOnInterrupt {
 		v.Err = w.cancel(v.Err)

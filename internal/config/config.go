@@ -56,6 +56,16 @@ func DefaultInitialInterval(api API) time.Duration {
 // allow at most one status request a minute.
 const IngestionInterval = time.Minute
 
+// Start is what the gate starts before it follows it (input start).
+type Start string
+
+const (
+	StartNone      Start = ""
+	StartPublish   Start = "publish"
+	StartGoLive    Start = "go-live"
+	StartConfigure Start = "configure"
+)
+
 // Config is what the gate runs on.
 type Config struct {
 	API         API
@@ -93,6 +103,18 @@ type Config struct {
 	// CancelOnInterrupt asks the API to cancel the operation when the job is.
 	CancelOnInterrupt bool
 	Annotate          Annotate
+
+	// Start is what to start first; StartNone only watches.
+	Start Start
+	// NotificationEmails go with a CPP publish (comma-separated).
+	NotificationEmails string
+	// ConfigureDoc is the configure document of start: configure, read and
+	// checked from configure-file.
+	ConfigureDoc []byte
+	// DryRun checks everything short of the start, and sends nothing.
+	DryRun bool
+	// StallAfter ends the wait when nothing changes for so long; 0: off.
+	StallAfter time.Duration
 
 	// Warnings are inputs that are valid but unwise, for the log.
 	Warnings []string
@@ -184,6 +206,9 @@ func Load(getenv Getenv) (Config, error) {
 		}
 	}
 
+	if err := c.setStart(in, getenv); err != nil {
+		return c, err
+	}
 	if err := c.setAuth(in, getenv); err != nil {
 		return c, err
 	}
@@ -203,8 +228,16 @@ func Load(getenv Getenv) (Config, error) {
 	if c.MaxInterval < c.InitialInterval {
 		return c, fmt.Errorf("max-interval (%s) is shorter than initial-interval (%s)", c.MaxInterval, c.InitialInterval)
 	}
+	if v := in("stall-after"); v != "" {
+		if c.StallAfter, err = parseDuration("stall-after", v); err != nil {
+			return c, err
+		}
+	}
 	if c.StopAtSignoff, err = parseBool("stop-at-signoff", in("stop-at-signoff")); err != nil {
 		return c, err
+	}
+	if c.Start == StartGoLive {
+		c.StopAtSignoff = false // a go-live operation ends live, past sign-off
 	}
 	if c.Wait, err = parseBool("wait", in("wait")); err != nil {
 		return c, err
@@ -388,9 +421,13 @@ func (c *Config) setIngestionTargets(in func(string) string) error {
 	}
 	products := lines(in(product))
 	switch {
+	case len(jobs) == 0 && product == "" && strings.EqualFold(in("start"), string(StartConfigure)):
+		// The document names what it changes; the target is named after it.
+		c.Targets = []Target{{OfferID: in("configure-file")}}
+		return nil
 	case len(jobs) == 0 && product == "":
 		return errors.New("with api: product-ingestion, give job-id, product-id or external-id")
-	case len(jobs) == 0 && c.Since.IsZero():
+	case len(jobs) == 0 && c.Since.IsZero() && in("start") == "":
 		// The list always holds the previous publish's finished submissions:
 		// without a bound, the newest of them would pass the gate.
 		return fmt.Errorf("%s needs since (or job-id): without it the newest submission may be an earlier publish's, and the gate would pass on a publish that did not happen; pass since (the time the publish started, RFC 3339), or the job-id that POST configure returned", product)

@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -385,6 +387,87 @@ func TestProductIngestion(t *testing.T) {
 		_, err := Load(env(tc.in))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want an error containing %q", name, err, tc.want)
+		}
+	}
+}
+
+func TestStart(t *testing.T) {
+	cpp := func(ch map[string]string) map[string]string {
+		m := with(map[string]string{"operation-id": "<unset>"})
+		for k, v := range ch {
+			m[k] = v
+		}
+		return m
+	}
+	ingest := func(ch map[string]string) map[string]string {
+		m := with(map[string]string{"api": "product-ingestion", "publisher-id": "<unset>", "offer-id": "<unset>", "operation-id": "<unset>"})
+		for k, v := range ch {
+			m[k] = v
+		}
+		return m
+	}
+	dir := t.TempDir()
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("good.json", `{"$schema":"https://schema.mp.microsoft.com/schema/configure/2022-03-01-preview2","resources":[{"$schema":"https://schema.mp.microsoft.com/schema/submission/2022-03-01-preview2"}]}`)
+	write("bad.json", "{\n  \"$schema\": \"https://schema.mp.microsoft.com/schema/configure/2022-03-01-preview2\",\n  \"resources\": [,]\n}")
+	write("noschema.json", `{"resources":[{}]}`)
+	write("empty.json", `{"$schema":"https://schema.mp.microsoft.com/schema/configure/2022-03-01-preview2","resources":[]}`)
+	withWorkspace := func(m map[string]string) Getenv {
+		m["GITHUB_WORKSPACE"] = dir
+		return env(m)
+	}
+
+	c, err := Load(env(cpp(map[string]string{"start": "publish", "notification-emails": " release@contoso.com , ops@contoso.com"})))
+	if err != nil || c.Start != StartPublish || c.NotificationEmails != "release@contoso.com,ops@contoso.com" || !c.StopAtSignoff {
+		t.Errorf("cpp publish: %+v, %v", c, err)
+	}
+	c, err = Load(env(cpp(map[string]string{"start": "Go-Live", "dry-run": "true"})))
+	if err != nil || c.Start != StartGoLive || c.StopAtSignoff || !c.DryRun {
+		t.Errorf("cpp go-live: start %q stop-at-signoff %v dry-run %v, %v; a go-live ends live", c.Start, c.StopAtSignoff, c.DryRun, err)
+	}
+	c, err = Load(env(ingest(map[string]string{"start": "go-live", "external-id": "contoso-vm"})))
+	if err != nil || c.SubmissionTarget != "live" {
+		t.Errorf("ingestion go-live: target %q, %v", c.SubmissionTarget, err)
+	}
+	c, err = Load(withWorkspace(ingest(map[string]string{"start": "configure", "configure-file": "good.json"})))
+	if err != nil || !strings.Contains(string(c.ConfigureDoc), "/schema/configure/") {
+		t.Errorf("configure: %q, %v", c.ConfigureDoc, err)
+	}
+	c, err = Load(env(with(map[string]string{"stall-after": "36h"})))
+	if err != nil || c.StallAfter != 36*time.Hour {
+		t.Errorf("stall-after: %v, %v", c.StallAfter, err)
+	}
+
+	for name, tc := range map[string]struct {
+		in   Getenv
+		want string
+	}{
+		"unknown start":                 {env(cpp(map[string]string{"start": "deploy"})), `start "deploy" must be publish, go-live or configure`},
+		"publish without emails":        {env(cpp(map[string]string{"start": "publish"})), "notification-emails is required with start: publish"},
+		"not an email":                  {env(cpp(map[string]string{"start": "publish", "notification-emails": "release team"})), `notification-emails: "release team" is not an email address`},
+		"emails without start":          {env(cpp(map[string]string{"notification-emails": "a@b.com"})), "notification-emails is for start"},
+		"start with operation-id":       {env(with(map[string]string{"start": "go-live"})), "operation-id and start are both given"},
+		"start with since":              {env(cpp(map[string]string{"start": "go-live", "since": "2026-11-21T09:00:00Z"})), "since and start are both given"},
+		"configure with cpp":            {env(cpp(map[string]string{"start": "configure"})), "start: configure is for api: product-ingestion"},
+		"dry-run without start":         {env(cpp(map[string]string{"dry-run": "true"})), "dry-run checks a start"},
+		"ingestion publish, no product": {env(ingest(map[string]string{"start": "publish"})), "give job-id, product-id or external-id"},
+		"ingestion start with job":      {env(ingest(map[string]string{"start": "publish", "job-id": guid, "product-id": guid})), "job-id and start are both given"},
+		"configure without a file":      {env(ingest(map[string]string{"start": "configure", "product-id": guid})), "start: configure needs configure-file"},
+		"configure file missing":        {withWorkspace(ingest(map[string]string{"start": "configure", "configure-file": "nope.json"})), `configure-file "nope.json" cannot be read`},
+		"configure file outside":        {withWorkspace(ingest(map[string]string{"start": "configure", "configure-file": "../secrets.json"})), "must be a path inside the workspace"},
+		"configure file absolute":       {withWorkspace(ingest(map[string]string{"start": "configure", "configure-file": "/etc/passwd"})), "must be a path inside the workspace"},
+		"configure file bad JSON":       {withWorkspace(ingest(map[string]string{"start": "configure", "configure-file": "bad.json"})), `configure-file "bad.json" is not valid JSON: line 3:`},
+		"configure file no schema":      {withWorkspace(ingest(map[string]string{"start": "configure", "configure-file": "noschema.json"})), "no top-level $schema naming the configure schema"},
+		"configure file no resources":   {withWorkspace(ingest(map[string]string{"start": "configure", "configure-file": "empty.json"})), "needs a non-empty resources array"},
+		"stall-after not a duration":    {env(with(map[string]string{"stall-after": "a day"})), `stall-after "a day" is not a duration`},
+	} {
+		_, err := Load(tc.in)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v; want an error containing %q", name, err, tc.want)
 		}
 	}
 }

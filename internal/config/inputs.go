@@ -25,6 +25,10 @@ func Inputs() []Input {
 		{Name: "external-id", Description: "api: product-ingestion. Instead of product-id: the product's external id (its CPP offer id), looked up with GET product?externalId=; several, one per line."},
 		{Name: "target", Default: "preview", Description: "api: product-ingestion, with product-id or external-id: the submission's target, preview or live."},
 		{Name: "since", Description: "When the publish started (RFC 3339, e.g. 2026-11-21T09:00:00Z): older submissions (product-id, external-id) and older finished operations (offer-id without operation-id) are an earlier publish's and do not count; the gate waits for one at or after it. Required with product-id or external-id unless job-id is given (then it defaults to the job's start)."},
+		{Name: "start", Description: "Start what the gate then follows: publish (cpp: POST …/offers/{offer}/publish; product-ingestion: the draft submission to preview), go-live (cpp: POST …/golive; product-ingestion: the preview submission to live) or configure (product-ingestion: POST the document in configure-file). Empty: only watch. Sent at most once per offer or product."},
+		{Name: "notification-emails", Description: "api: cpp, start: publish. Who Partner Center emails about the publish: comma-separated addresses (required there)."},
+		{Name: "configure-file", Description: "start: configure. Path, relative to the workspace, of the configure document to POST (JSON with a configure $schema and a non-empty resources array); checked before any request."},
+		{Name: "dry-run", Default: "false", Description: "With start: check everything short of it (inputs, sign-in, that the offer or product exists and can be read, that nothing runs on it, the configure file) and say what would be started, without sending it: status dry-run, exit 0."},
 		{Name: "tenant-id", Description: "Azure AD tenant (GUID or domain) of the app that calls the API."},
 		{Name: "client-id", Description: "Application (client) id of that app."},
 		{Name: "client-secret", Secret: true, Description: "Client secret of that app. Pass it from a secret. Leave it empty to sign in with the job's OIDC token instead (needs permissions: id-token: write and a federated credential on the app)."},
@@ -36,11 +40,12 @@ func Inputs() []Input {
 		{Name: "timeout", Default: "60m", Description: "How long to wait in all (Go duration, e.g. 90m, 5h30m)."},
 		{Name: "initial-interval", Description: "First wait between polls; waits grow exponentially from here. Empty: 15s (cpp), 1m (product-ingestion, whose docs allow one status request a minute)."},
 		{Name: "max-interval", Default: "5m", Description: "Longest wait between polls, jitter included (a server's Retry-After may ask for more)."},
+		{Name: "stall-after", Description: "End with status stalled (exit 1) when nothing in the operation changes (its status, any step's status, progress or estimate, any message) for this long while waiting (Go duration, e.g. 24h). Empty: off."},
 		{Name: "wait", Default: "true", Description: "Wait for the operation to finish. With false, check it once: set every output and exit 0 while it runs or awaits sign-off, 1 if it failed or is blocked (for scheduled checks of a publish that takes days)."},
 		{Name: "stop-at-signoff", Default: "true", Description: "api: cpp. Succeed when the operation reaches publisher sign-off (preview ready, waiting for Go Live)."},
 		{Name: "cancel-on-interrupt", Default: "false", Description: "When the job is cancelled while waiting, also ask the API to cancel the publishing operation (cpp: POST …/offers/{offer}/cancel; product-ingestion: POST configure/{jobId}/cancel) before exiting."},
 		{Name: "annotate", Default: "warning", Description: "Lowest message level that becomes an annotation: error, warning, information or none."},
-		{Name: "demo", Description: "Run against the built-in simulator instead of the API, to try the action: a scenario (publish, blocked, live, failed, canceled, rejected), optionally followed by product-ingestion."},
+		{Name: "demo", Description: "Run against the built-in simulator instead of the API, to try the action: a scenario (publish, blocked, live, failed, canceled, rejected, invalid), optionally followed by product-ingestion."},
 	}
 }
 

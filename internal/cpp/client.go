@@ -4,6 +4,7 @@ package cpp
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 
@@ -42,6 +43,31 @@ func (c *Client) Submissions(ctx context.Context, publisher, offer string) ([]Su
 // Offers lists the publisher's offers (Retrieve offers).
 func (c *Client) Offers(ctx context.Context, publisher string) ([]Offer, error) {
 	return apihttp.Get(ctx, c.api, "GET offers", c.URL("publishers", publisher, "offers"), DecodeOffers)
+}
+
+// Publish starts a publish of the offer (POST …/offers/{offer}/publish),
+// notifying emails (comma-separated). It returns the Location of the
+// operation it started.
+func (c *Client) Publish(ctx context.Context, publisher, offer, emails string) (string, error) {
+	body, err := json.Marshal(map[string]any{"metadata": map[string]string{"notification-emails": emails}})
+	if err != nil {
+		return "", err
+	}
+	resp, err := c.api.DoJSON(ctx, http.MethodPost, "POST publish", c.URL("publishers", publisher, "offers", offer, "publish"), body)
+	if err != nil {
+		return "", err
+	}
+	return resp.Header.Get("Location"), nil
+}
+
+// GoLive makes the offer's preview live (POST …/offers/{offer}/golive). It
+// returns the Location of the go-live operation.
+func (c *Client) GoLive(ctx context.Context, publisher, offer string) (string, error) {
+	resp, err := c.api.DoJSON(ctx, http.MethodPost, "POST golive", c.URL("publishers", publisher, "offers", offer, "golive"), []byte("{}"))
+	if err != nil {
+		return "", err
+	}
+	return resp.Header.Get("Location"), nil
 }
 
 // Cancel asks the API to cancel the operation in progress on the offer

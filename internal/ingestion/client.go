@@ -82,6 +82,16 @@ func (c *Client) ProductsByExternalID(ctx context.Context, externalID string) ([
 	return apihttp.Get(ctx, c.api, "GET product", c.URL(url.Values{"externalId": {externalID}}, "product"), DecodeProducts)
 }
 
+// Configure sends a configure document (POST configure) and returns the
+// status of the job it started.
+func (c *Client) Configure(ctx context.Context, doc []byte) (JobStatus, error) {
+	resp, err := c.api.DoJSON(ctx, http.MethodPost, "POST configure", c.URL(nil, "configure"), doc)
+	if err != nil {
+		return JobStatus{}, err
+	}
+	return DecodeJobStatus(resp.Body)
+}
+
 // CancelJob asks the API to cancel a configure job (POST configure/{jobId}/cancel).
 func (c *Client) CancelJob(ctx context.Context, jobID string) (JobStatus, error) {
 	resp, err := c.api.Do(ctx, http.MethodPost, "POST configure cancel", c.URL(nil, "configure", jobID, "cancel"))

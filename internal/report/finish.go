@@ -59,6 +59,9 @@ func (r *Reporter) Finish(vs ...verdict.Verdict) error {
 	if r.overflow > 0 {
 		r.line(fmt.Sprintf("%d more messages than the runner shows as annotations: all are in this log, and in the job summary as far as its 1 MiB limit allows", r.overflow))
 	}
+	if !r.runner {
+		r.plainOutputs(views)
+	}
 
 	var errs []error
 	if path := r.getenv("GITHUB_OUTPUT"); path != "" {

@@ -30,6 +30,8 @@ func Headline(v verdict.Verdict) string {
 		return sentence(msg)
 	case verdict.Canceled:
 		return "The operation was canceled."
+	case verdict.DryRun:
+		return sentence("Dry run, nothing was started: would send " + inert(v.Plan))
 	case verdict.Running:
 		msg := "The operation is still running (checked once, wait: false)"
 		if v.Operation != nil {

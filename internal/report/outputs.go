@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strconv"
 	"time"
@@ -22,6 +23,7 @@ type Result struct {
 	Status         verdict.Status `json:"status"`
 	OperationID    string         `json:"operation-id"`
 	SubmissionID   string         `json:"submission-id"`
+	StartedAt      string         `json:"started-at"`
 	BlockedStep    string         `json:"blocked-step"`
 	FailedStep     string         `json:"failed-step"`
 	PreviewLinks   []string       `json:"preview-links"`
@@ -56,6 +58,7 @@ func (r *Reporter) outputs(views []view) [][2]string {
 		{"status", string(p.Status)},
 		{"operation-id", p.OperationID},
 		{"submission-id", p.SubmissionID},
+		{"started-at", p.StartedAt},
 		{"offer-id", w.OfferID},
 		{"blocked-step", p.BlockedStep},
 		{"failed-step", p.FailedStep},
@@ -72,10 +75,35 @@ func (r *Reporter) outputs(views []view) [][2]string {
 	return out
 }
 
+// plainOutputs ends a run outside the runner with what a workflow would
+// read: the status a condition compares against, and the ids.
+func (r *Reporter) plainOutputs(views []view) {
+	if !r.blank {
+		r.print("")
+	}
+	for _, kv := range r.outputs(views) {
+		switch kv[0] {
+		case "status", "offer-id", "operation-id", "submission-id", "started-at":
+			if kv[1] != "" || kv[0] == "status" {
+				r.print(kv[0] + ": " + kv[1])
+			}
+		}
+	}
+	if len(views) > 1 {
+		for _, w := range views {
+			r.print(fmt.Sprintf("  %s: %s", w.OfferID, w.Status))
+		}
+	}
+}
+
 // result is the view's entry in `results`, and the primary's single-valued outputs.
 func (w view) result() Result {
+	started := ""
+	if !w.StartedAt.IsZero() {
+		started = w.StartedAt.UTC().Format(time.RFC3339)
+	}
 	return Result{
-		Status: w.Status, OperationID: w.OperationID, SubmissionID: inert(w.SubmissionID), BlockedStep: inert(w.BlockedStep), FailedStep: inert(w.FailedStep),
+		Status: w.Status, OperationID: w.OperationID, SubmissionID: inert(w.SubmissionID), StartedAt: started, BlockedStep: inert(w.BlockedStep), FailedStep: inert(w.FailedStep),
 		PreviewLinks: w.preview, LiveLinks: w.live, Polls: w.Polls, ElapsedSeconds: int(w.Elapsed.Round(time.Second) / time.Second),
 		Message: w.headline,
 	}

@@ -39,6 +39,7 @@ type Reporter struct {
 	overflow  int            // messages past the annotation cap
 	verdicts  int            // annotation slots per kind kept for verdicts: one per offer
 	main      *Subject       // the unnamed subject of a one-offer gate
+	blank     bool           // the last line printed was empty
 }
 
 // Option configures a Reporter.
@@ -141,6 +142,7 @@ func (r *Reporter) print(s string) {
 		i := len(s) - len(t)
 		s = s[:i] + "\u2060" + s[i:]
 	}
+	r.blank = s == ""
 	fmt.Fprintln(r.out, s)
 }
 

@@ -214,8 +214,8 @@ func TestNoCommandInjection(t *testing.T) {
 	if err != nil {
 		t.Fatalf("outputs unreadable: %v", err)
 	}
-	if len(outs) != 12 {
-		t.Errorf("outputs = %d; want 12 (no output was forged)", len(outs))
+	if len(outs) != 13 {
+		t.Errorf("outputs = %d; want 13 (no output was forged)", len(outs))
 	}
 	summary, _ := os.ReadFile(r.summary)
 	for _, bad := range []string{"<script", "<img", "](javascript", "\n::"} {

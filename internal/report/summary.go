@@ -51,6 +51,9 @@ func (w view) section(h, title string, budget int) string {
 	if w.SubmissionID != "" && w.SubmissionID != w.OperationID {
 		facts = append(facts, "submission `"+w.SubmissionID+"`")
 	}
+	if !w.StartedAt.IsZero() {
+		facts = append(facts, "started "+w.StartedAt.UTC().Format(time.RFC3339))
+	}
 	facts = append(facts, fmt.Sprintf("%d polls", w.Polls), "waited "+w.Elapsed.Round(time.Second).String())
 	fmt.Fprintf(&b, "%s\n\n", strings.Join(facts, " · "))
 
@@ -129,7 +132,7 @@ func icon(s verdict.Status) string {
 	return map[verdict.Status]string{
 		verdict.Completed: "✅", verdict.AwaitingSignoff: "👀", verdict.Failed: "❌", verdict.Blocked: "⛔",
 		verdict.Canceled: "🚫", verdict.TimedOut: "⏱️", verdict.Interrupted: "✋", verdict.Error: "❌",
-		verdict.Running: "⏳",
+		verdict.Running: "⏳", verdict.Stalled: "🧊", verdict.DryRun: "🧪",
 	}[s]
 }
 

@@ -1,0 +1,224 @@
+package main_test
+
+// Starting what the gate follows (input start), through the built binary.
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/runnertest"
+	"github.com/marketplace-gate/marketplace-gate/internal/simulator"
+)
+
+// startInputs are a CPP workflow's inputs for start: publish on the offer.
+func startInputs(url string, extra map[string]string) map[string]string {
+	in := inputsFor(url)
+	delete(in, "operation-id")
+	in["start"], in["notification-emails"] = "publish", "release@contoso.com"
+	for k, v := range extra {
+		in[k] = v
+	}
+	return in
+}
+
+// posts counts the requests that change something (every POST but sign-in).
+func posts(sim *simulator.Server) int {
+	n := 0
+	for _, r := range sim.Requests() {
+		if r.Method == "POST" && !strings.Contains(r.Path, "/oauth2/") {
+			n++
+		}
+	}
+	return n
+}
+
+// TestBinaryStartCPP: start: publish sends one publish and follows its
+// operation to sign-off; start: go-live, from there, sends one go-live and
+// follows it until live (stop-at-signoff does not apply).
+func TestBinaryStartCPP(t *testing.T) {
+	sim, url := startSim(t, "publish", simulator.WithIdle())
+	r := runAction(t, startInputs(url, nil), false)
+	if r.code != 0 || r.outputs["status"] != "awaiting-signoff" || r.outputs["operation-id"] != sim.Operation(simulator.Offer) || r.outputs["operation-id"] == "" {
+		t.Fatalf("publish: exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
+	}
+	if n := sim.Count("POST", "/offers/contoso-vm/publish"); n != 1 || r.outputs["started-at"] == "" {
+		t.Errorf("%d publish requests, started-at %q; want one, and when", n, r.outputs["started-at"])
+	}
+	if !strings.Contains(r.stdout, "POST …/offers/contoso-vm/publish → accepted") {
+		t.Errorf("the log does not say what was started:\n%s", r.stdout)
+	}
+	published := r.outputs["operation-id"]
+
+	r = runAction(t, startInputs(url, map[string]string{"start": "go-live", "notification-emails": ""}), false)
+	if r.code != 0 || r.outputs["status"] != "completed" || r.outputs["operation-id"] == published || !strings.Contains(r.outputs["live-links"], "contoso.contoso-vm") {
+		t.Fatalf("go-live: exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
+	}
+	if n := sim.Count("POST", "/offers/contoso-vm/golive"); n != 1 {
+		t.Errorf("%d go-live requests; want one", n)
+	}
+	assertNoSecrets(t, r)
+}
+
+// TestBinaryStartIngestion: start: publish configures the draft submission
+// to preview and follows that job (naming its submission); start: go-live
+// then configures the preview submission to live; start: configure sends the
+// workspace's document as it is.
+func TestBinaryStartIngestion(t *testing.T) {
+	sim, url := startSim(t, "publish", simulator.WithIdle())
+	in := ingestionInputs(url, map[string]string{"external-id": simulator.Offer, "start": "publish"})
+	r := runAction(t, in, false)
+	if r.code != 0 || r.outputs["status"] != "completed" || r.outputs["submission-id"] == "" || r.outputs["started-at"] == "" {
+		t.Fatalf("publish: exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
+	}
+	jobs := sim.Jobs()
+	if len(jobs) != 1 || r.outputs["operation-id"] != jobs[0] || r.outputs["submission-id"] != sim.SubmissionOf(jobs[0]) || sim.Count("POST", "/configure") != 1 {
+		t.Fatalf("publish: jobs %v, outputs %v", jobs, r.outputs)
+	}
+
+	in["start"] = "go-live"
+	r = runAction(t, in, false)
+	if r.code != 0 || r.outputs["status"] != "completed" || sim.Count("POST", "/configure") != 2 {
+		t.Fatalf("go-live: exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "to live) → accepted") {
+		t.Errorf("the go-live should configure the preview submission to live:\n%s", r.stdout)
+	}
+
+	workspace := t.TempDir()
+	doc := `{"$schema":"https://schema.mp.microsoft.com/schema/configure/2022-03-01-preview2","resources":[{"$schema":"https://schema.mp.microsoft.com/schema/listing/2022-03-01-preview2","product":"product/` + simulator.ProductID + `","summary":"A VM"}]}`
+	if err := os.WriteFile(filepath.Join(workspace, "listing.json"), []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in = ingestionInputs(url, map[string]string{"start": "configure", "configure-file": "listing.json"})
+	r = runAction(t, in, false, "GITHUB_WORKSPACE="+workspace)
+	if r.code != 0 || r.outputs["status"] != "completed" || sim.Count("POST", "/configure") != 3 || r.outputs["offer-id"] != "listing.json" {
+		t.Fatalf("configure: exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
+	}
+	assertNoSecrets(t, r)
+}
+
+// TestBinaryStartRefusedWhileBusy: one operation at a time. CPP answers the
+// publish 409 (one POST); product-ingestion is checked first (no POST). The
+// error names what runs and the two ways out; nothing is retried.
+func TestBinaryStartRefusedWhileBusy(t *testing.T) {
+	sim, url := startSim(t, "publish") // an operation runs
+	r := runAction(t, startInputs(url, nil), false)
+	if r.code != 1 || r.outputs["status"] != "error" || posts(sim) != 1 {
+		t.Fatalf("cpp: exit %d outputs %v, %d POSTs\n%s", r.code, r.outputs, posts(sim), r.stdout)
+	}
+	for _, part := range []string{simulator.OperationID, "operation-id", "concurrency:", "HTTP 409"} {
+		if !strings.Contains(r.stdout, part) {
+			t.Errorf("cpp: the error does not say %q:\n%s", part, r.stdout)
+		}
+	}
+
+	sim, url = startSim(t, "publish", simulator.WithSubmissionRunning())
+	r = runAction(t, ingestionInputs(url, map[string]string{"product-id": simulator.ProductID, "start": "publish"}), false)
+	if r.code != 1 || r.outputs["status"] != "error" || posts(sim) != 0 {
+		t.Fatalf("ingestion: exit %d outputs %v, %d POSTs\n%s", r.code, r.outputs, posts(sim), r.stdout)
+	}
+	for _, part := range []string{simulator.InFlightSubmissionID, "since", "concurrency:"} {
+		if !strings.Contains(r.stdout, part) {
+			t.Errorf("ingestion: the error does not say %q:\n%s", part, r.stdout)
+		}
+	}
+}
+
+// TestBinaryStartAnswerLost: the connection drops after the API accepted the
+// request. The gate does not send it again: it looks for what began since,
+// and follows it.
+func TestBinaryStartAnswerLost(t *testing.T) {
+	sim, url := startSim(t, "publish", simulator.WithIdle(), simulator.WithDropAfterStart())
+	r := runAction(t, startInputs(url, nil), false)
+	if r.code != 0 || r.outputs["status"] != "awaiting-signoff" || posts(sim) != 1 || r.outputs["operation-id"] != sim.Operation(simulator.Offer) {
+		t.Fatalf("cpp: exit %d outputs %v, %d POSTs\n%s", r.code, r.outputs, posts(sim), r.stdout)
+	}
+	if !strings.Contains(r.stdout, "is new since the request was sent: following it") {
+		t.Errorf("cpp: the log does not say how the operation was found:\n%s", r.stdout)
+	}
+
+	sim, url = startSim(t, "publish", simulator.WithIdle(), simulator.WithDropAfterStart())
+	r = runAction(t, ingestionInputs(url, map[string]string{"product-id": simulator.ProductID, "start": "publish"}), false)
+	jobs := sim.Jobs()
+	if r.code != 0 || r.outputs["status"] != "completed" || posts(sim) != 1 || len(jobs) != 1 || r.outputs["submission-id"] != sim.SubmissionOf(jobs[0]) {
+		t.Fatalf("ingestion: exit %d outputs %v, %d POSTs, jobs %v\n%s", r.code, r.outputs, posts(sim), jobs, r.stdout)
+	}
+}
+
+// TestBinaryStartDryRun: everything short of the start — sign-in, the offer
+// or product can be read, nothing runs on it — and no POST.
+func TestBinaryStartDryRun(t *testing.T) {
+	sim, url := startSim(t, "publish", simulator.WithIdle())
+	r := runAction(t, startInputs(url, map[string]string{"dry-run": "true"}), false)
+	if r.code != 0 || r.outputs["status"] != "dry-run" || posts(sim) != 0 || r.outputs["started-at"] != "" || !strings.Contains(r.stdout, "would send POST …/offers/contoso-vm/publish") {
+		t.Fatalf("cpp: exit %d outputs %v, %d POSTs\n%s", r.code, r.outputs, posts(sim), r.stdout)
+	}
+	if !strings.Contains(r.summary, "dry-run") {
+		t.Errorf("the summary does not say it was a dry run:\n%s", r.summary)
+	}
+
+	sim, url = startSim(t, "publish") // an operation runs: the publish would be refused
+	if r := runAction(t, startInputs(url, map[string]string{"dry-run": "true"}), false); r.code != 1 || r.outputs["status"] != "error" || posts(sim) != 0 || !strings.Contains(r.stdout, simulator.OperationID) {
+		t.Errorf("cpp, busy: exit %d outputs %v, %d POSTs\n%s", r.code, r.outputs, posts(sim), r.stdout)
+	}
+
+	sim, url = startSim(t, "publish", simulator.WithIdle())
+	r = runAction(t, ingestionInputs(url, map[string]string{"external-id": simulator.Offer, "start": "publish", "dry-run": "true"}), false)
+	if r.code != 0 || r.outputs["status"] != "dry-run" || posts(sim) != 0 || !strings.Contains(r.stdout, "would send POST configure (submission "+simulator.DraftSubmissionID+" to preview)") {
+		t.Fatalf("ingestion: exit %d outputs %v, %d POSTs\n%s", r.code, r.outputs, posts(sim), r.stdout)
+	}
+}
+
+// TestBinaryStartInvalid: a publish the API refuses as invalid (422) fails,
+// each validation message an error annotation.
+func TestBinaryStartInvalid(t *testing.T) {
+	sim, url := startSim(t, "invalid", simulator.WithIdle())
+	r := runAction(t, startInputs(url, nil), false)
+	if r.code != 1 || r.outputs["status"] != "failed" || r.outputs["failed-step"] != "publish" || posts(sim) != 1 {
+		t.Fatalf("exit %d outputs %v, %d POSTs\n%s", r.code, r.outputs, posts(sim), r.stdout)
+	}
+	var errs []string
+	for _, c := range runnertest.Commands(r.stdout) {
+		if c.Name == "error" && c.Properties["title"] == "Publish request" {
+			errs = append(errs, c.Message)
+		}
+	}
+	for _, m := range simulator.InvalidMessages() {
+		found := false
+		for _, e := range errs {
+			found = found || e == m
+		}
+		if !found {
+			t.Errorf("validation message %q is not an error annotation: %q", m, errs)
+		}
+	}
+}
+
+// TestBinaryStallAfter: an operation in which nothing changes ends stalled,
+// naming the step it is stuck at and what to do.
+func TestBinaryStallAfter(t *testing.T) {
+	_, url := startSim(t, "publish", simulator.WithIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.Contains(r.URL.Path, "/operations/") {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`[{"status":"running","steps":[{"id":"displaycertify","stepName":"Certification","status":"inProgress","progressPercentage":10,"messages":[]}]}]`))
+		return true
+	}))
+	in := inputsFor(url)
+	in["stall-after"] = "300ms"
+	r := runAction(t, in, false)
+	if r.code != 1 || r.outputs["status"] != "stalled" {
+		t.Fatalf("exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
+	}
+	var said bool
+	for _, c := range runnertest.Commands(r.stdout) {
+		said = said || c.Name == "error" && strings.Contains(c.Message, "stuck at step Certification") && strings.Contains(c.Message, "support case") && strings.Contains(c.Message, simulator.OperationID)
+	}
+	if !said {
+		t.Errorf("no error annotation names the step, the support case and the operation:\n%s", r.stdout)
+	}
+}

@@ -1,0 +1,204 @@
+package start
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/config"
+	"github.com/marketplace-gate/marketplace-gate/internal/ingestion"
+	"github.com/marketplace-gate/marketplace-gate/internal/poll"
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
+)
+
+// Ingestion starts a configure job on the product-ingestion API: a publish
+// (the draft submission to preview), a go-live (the preview submission to
+// live), or the user's own configure document.
+type Ingestion struct {
+	Client  *ingestion.Client
+	Kind    config.Start
+	Version string // the schema version of the documents built ($version)
+	Doc     []byte // start: configure's document
+	DryRun  bool
+	Clock   poll.Clock
+}
+
+// Start checks that no submission of the product runs (another publish in
+// flight), builds or takes the configure document, sends it, and returns
+// the job to follow (with the product, so the job's submission is named).
+func (s *Ingestion) Start(ctx context.Context, t config.Target) (Result, error) {
+	send := sender{clock: s.Clock}
+	product, err := s.product(ctx, t)
+	if err != nil {
+		return Result{}, err
+	}
+	var subs []ingestion.Submission
+	if product != "" {
+		err := send.read(ctx, func(ctx context.Context) (err error) {
+			subs, err = s.Client.Submissions(ctx, product)
+			return err
+		})
+		if status(err) == http.StatusNotFound {
+			return Result{}, fmt.Errorf("product %s was not found (HTTP 404): check product-id, or pass external-id (the offer id); nothing was started", product)
+		}
+		if err != nil {
+			return Result{}, fmt.Errorf("reading the submissions of product %s before starting: %w", product, err)
+		}
+		for _, sub := range subs {
+			if st, _ := snapshot.ParseState(sub.Status); st == snapshot.StateRunning || st == snapshot.StateNotStarted && sub.Created != "" {
+				return Result{}, &BusyError{
+					Running: fmt.Sprintf("submission %s of product %s (to %s, %s, created %s)", sub.ID, product, sub.Target.TargetType, sub.Status, sub.Created),
+					Way:     fmt.Sprintf("Gate on it with product-id %s and since %s (or the job-id of its configure request)", product, sub.Created),
+				}
+			}
+		}
+	}
+	doc, what, err := s.document(product, subs)
+	if err != nil {
+		return Result{}, err
+	}
+	request := "POST configure (" + what + ")"
+	if s.DryRun {
+		return Result{Plan: request + ", then follow the job it starts"}, nil
+	}
+
+	var job ingestion.JobStatus
+	at, err := send.change(ctx, func(ctx context.Context) (err error) {
+		job, err = s.Client.Configure(ctx, doc)
+		return err
+	})
+	res := Result{At: at}
+	switch {
+	case err == nil && config.IsGUID(job.JobID):
+		res.Target = config.Target{OfferID: t.OfferID, JobID: strings.ToLower(job.JobID), ProductID: product}
+		res.Said = append(res.Said, fmt.Sprintf("%s → accepted; following configure job %s", request, res.Target.JobID))
+		return res, nil
+	case err == nil:
+		err = fmt.Errorf("the answer names no job (jobId %q)", job.JobID)
+	case refusedAsBusy(err):
+		return res, &BusyError{Way: "Find the publish under way in Partner Center and gate on its job-id", Err: err}
+	case !ambiguous(err) && status(err) != 0:
+		return res, fmt.Errorf("%s was refused; nothing was started: %w", request, err)
+	case !ambiguous(err):
+		if ierr := interrupted(ctx, err); ierr != nil {
+			return res, ierr
+		}
+		return res, fmt.Errorf("%s failed; nothing was started: %w", request, err)
+	}
+	if ierr := interrupted(ctx, err); ierr != nil {
+		return res, ierr
+	}
+	// The answer was lost, or named no job: what the request started can
+	// only be found by the submission it makes, created since it was sent.
+	unsure := fmt.Sprintf("the publish may not have started: %s failed (%v)", request, err)
+	if product == "" || s.Kind == config.StartConfigure && !publishes(doc) {
+		return res, fmt.Errorf("%s, and without a product there is no submission to look for. Look at Partner Center before starting again: sending it twice could start two", unsure)
+	}
+	res.Target = config.Target{OfferID: t.OfferID, ProductID: product}
+	res.Since = at
+	res.Unsure = unsure + fmt.Sprintf(", and no submission of product %s created since %s appeared. Look at the product in Partner Center (or GET submission/%s) before starting again: sending it twice could start two", product, at.UTC().Format(time.RFC3339), product)
+	res.Said = append(res.Said, fmt.Sprintf("%s: no answer (%v); looking for the submission it makes, created since %s", request, err, at.UTC().Format(time.RFC3339)))
+	return res, nil
+}
+
+// product is the durable id of the product t names, or that a configure
+// document names; "" when neither does.
+func (s *Ingestion) product(ctx context.Context, t config.Target) (string, error) {
+	switch {
+	case t.ProductID != "":
+		return t.ProductID, nil
+	case t.ExternalID != "":
+		var products []ingestion.Product
+		err := sender{clock: s.Clock}.read(ctx, func(ctx context.Context) (err error) {
+			products, err = s.Client.ProductsByExternalID(ctx, t.ExternalID)
+			return err
+		})
+		if err != nil {
+			return "", fmt.Errorf("looking up external-id %s: %w", t.ExternalID, err)
+		}
+		if len(products) == 0 || products[0].DurableID() == "" {
+			return "", fmt.Errorf("external-id %q names no product in this Partner Center account: check the offer id, or pass product-id; nothing was started", t.ExternalID)
+		}
+		return products[0].DurableID(), nil
+	}
+	return documentProduct(s.Doc), nil
+}
+
+// document is the configure document to send, and what it does in words.
+func (s *Ingestion) document(product string, subs []ingestion.Submission) ([]byte, string, error) {
+	if s.Kind == config.StartConfigure {
+		return s.Doc, "configure-file's document", nil
+	}
+	var from ingestion.Submission
+	var ok bool
+	to := "preview"
+	if s.Kind == config.StartGoLive {
+		to = "live"
+		from, ok = ingestion.NewestTo(subs, "preview", time.Time{})
+		if st, _ := snapshot.ParseState(from.Status); !ok || st != snapshot.StateCompleted || !strings.EqualFold(from.Result, "succeeded") {
+			newest := "there is none"
+			if ok {
+				newest = fmt.Sprintf("the newest is %s, %s %s", from.ID, from.Status, from.Result)
+			}
+			return nil, "", fmt.Errorf("product %s has no preview submission that succeeded to make live (%s): publish to preview first; nothing was started", product, newest)
+		}
+	} else {
+		for _, sub := range subs {
+			if strings.EqualFold(sub.Target.TargetType, "draft") {
+				from, ok = sub, true
+				break
+			}
+		}
+		if !ok {
+			return nil, "", fmt.Errorf("product %s lists no draft submission to publish; nothing was started", product)
+		}
+	}
+	if _, plain := ingestion.ParseSubmissionID(from.ID); !plain {
+		return nil, "", fmt.Errorf("product %s: the API named its submission %q, which is not submission/{product}/{id}", product, from.ID)
+	}
+	schema := "https://schema.mp.microsoft.com/schema/"
+	doc, err := json.Marshal(map[string]any{
+		"$schema": schema + "configure/" + s.Version,
+		"resources": []any{map[string]any{
+			"$schema": schema + "submission/" + s.Version,
+			"id":      from.ID,
+			"product": "product/" + product,
+			"target":  map[string]string{"targetType": to},
+		}},
+	})
+	return doc, fmt.Sprintf("submission %s to %s", from.ID, to), err
+}
+
+// documentProduct is the product a configure document's submission
+// resource names, "" when it names none (or several).
+func documentProduct(doc []byte) string {
+	var d struct {
+		Resources []struct {
+			Schema  string `json:"$schema"`
+			Product any    `json:"product"`
+		} `json:"resources"`
+	}
+	if json.Unmarshal(doc, &d) != nil {
+		return ""
+	}
+	found := ""
+	for _, r := range d.Resources {
+		p, ok := r.Product.(string)
+		if !ok || !strings.Contains(r.Schema, "/schema/submission/") {
+			continue
+		}
+		id := strings.TrimPrefix(p, "product/")
+		if !config.IsGUID(id) || found != "" && found != strings.ToLower(id) {
+			return ""
+		}
+		found = strings.ToLower(id)
+	}
+	return found
+}
+
+// publishes reports a configure document with a submission resource: one
+// that makes a submission to look for.
+func publishes(doc []byte) bool { return documentProduct(doc) != "" }
