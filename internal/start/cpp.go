@@ -81,14 +81,9 @@ func (s *CPP) Start(ctx context.Context, t config.Target) (Result, error) {
 		return res, s.busy(ctx, offer, err)
 	case status(err) == http.StatusUnprocessableEntity:
 		return res, &RejectedError{Messages: bodyMessages(err), Err: err}
-	case !ambiguous(err):
-		if ierr := interrupted(ctx, err); ierr != nil {
-			return res, ierr
-		}
-		return res, fmt.Errorf("%s failed; nothing was started: %w", request, err)
 	}
-	if ierr := interrupted(ctx, err); ierr != nil {
-		return res, ierr
+	if serr := settled(ctx, request, err); serr != nil {
+		return res, serr
 	}
 	return s.recover(ctx, res, request, offer, before, err)
 }

@@ -80,16 +80,10 @@ func (s *Ingestion) Start(ctx context.Context, t config.Target) (Result, error) 
 		err = fmt.Errorf("the answer names no job (jobId %q)", job.JobID)
 	case refusedAsBusy(err):
 		return res, &BusyError{Way: "Find the publish under way in Partner Center and gate on its job-id", Err: err}
-	case !ambiguous(err) && status(err) != 0:
-		return res, fmt.Errorf("%s was refused; nothing was started: %w", request, err)
-	case !ambiguous(err):
-		if ierr := interrupted(ctx, err); ierr != nil {
-			return res, ierr
+	default:
+		if serr := settled(ctx, request, err); serr != nil {
+			return res, serr
 		}
-		return res, fmt.Errorf("%s failed; nothing was started: %w", request, err)
-	}
-	if ierr := interrupted(ctx, err); ierr != nil {
-		return res, ierr
 	}
 	// The answer was lost, or named no job: what the request started can
 	// only be found by the submission it makes, created since it was sent.
