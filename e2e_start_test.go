@@ -62,6 +62,24 @@ func TestBinaryStartCPP(t *testing.T) {
 	assertNoSecrets(t, r)
 }
 
+// TestBinaryStartManyOffers: each offer is started once, all are gated at
+// once, with one token.
+func TestBinaryStartManyOffers(t *testing.T) {
+	sim, url := startSim(t, "publish", simulator.WithIdle())
+	r := runAction(t, startInputs(url, map[string]string{"offer-id": "contoso-vm\ncontoso-app"}), false)
+	if r.code != 0 || r.outputs["status"] != "awaiting-signoff" {
+		t.Fatalf("exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
+	}
+	for _, offer := range []string{"contoso-vm", "contoso-app"} {
+		if n := sim.Count("POST", "/offers/"+offer+"/publish"); n != 1 || !strings.Contains(r.outputs["results"], sim.Operation(offer)) {
+			t.Errorf("%s: %d publish requests, results %s; want one, and its operation", offer, n, r.outputs["results"])
+		}
+	}
+	if n := sim.Count("POST", "/oauth2/token"); n != 1 {
+		t.Errorf("%d token requests; want one for both", n)
+	}
+}
+
 // TestBinaryStartIngestion: start: publish configures the draft submission
 // to preview and follows that job (naming its submission); start: go-live
 // then configures the preview submission to live; start: configure sends the

@@ -148,7 +148,7 @@ func newAPI(cfg config.Config, tokens *auth.Source, hc *http.Client, clock poll.
 			}
 			p := &ingestionProduct{client: client, log: log, product: product, target: cfg.SubmissionTarget, since: cfg.Since}
 			if !started.Since.IsZero() {
-				p.since, p.unsure = started.Since, started.Unsure
+				p.since, p.unsure, p.known = started.Since, started.Unsure, started.Known
 			}
 			return p
 		}}

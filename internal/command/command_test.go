@@ -239,14 +239,21 @@ func TestAccessToken(t *testing.T) {
 }
 
 func TestDemo(t *testing.T) {
-	for scenario, want := range map[string]int{"publish": 0, "blocked": 1} {
+	for scenario, want := range map[string]struct {
+		code   int
+		status string
+	}{"publish": {0, "awaiting-signoff"}, "blocked": {1, "blocked"}, "invalid": {1, "failed"}} {
 		var out, errOut bytes.Buffer
 		env := Env{Args: []string{"demo", scenario}, Getenv: func(k string) string {
 			// action.yml defaults in the job's environment must not leak into the demo
 			return map[string]string{"INPUT_API-URL": "https://cloudpartner.azure.com"}[k]
 		}, Stdout: &out, Stderr: &errOut, Clock: polltest.New()}
-		if code := Run(context.Background(), env); code != want {
-			t.Errorf("demo %s exit %d, want %d\n%s%s", scenario, code, want, out.String(), errOut.String())
+		if code := Run(context.Background(), env); code != want.code {
+			t.Errorf("demo %s exit %d, want %d\n%s%s", scenario, code, want.code, out.String(), errOut.String())
+		}
+		// Outside Actions the run ends with what a workflow would read.
+		if !strings.Contains(out.String(), "\nstatus: "+want.status+"\n") || !strings.Contains(out.String(), "\nstarted-at: ") || !strings.HasSuffix(out.String(), "\noffer-id: contoso-vm\n") {
+			t.Errorf("demo %s does not end with its status and ids:\n%s", scenario, out.String())
 		}
 	}
 	var out bytes.Buffer

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -162,6 +163,8 @@ type ingestionProduct struct {
 	// submission appears within giveUpAfter looks, the gate says this.
 	unsure string
 	looks  int
+	// known are submissions listed before the start request: not its own.
+	known []string
 }
 
 // giveUpAfter is how many looks a lost start's submission gets to appear:
@@ -203,7 +206,7 @@ func (p *ingestionProduct) fetch(ctx context.Context) (snapshot.Operation, error
 	if err != nil {
 		return snapshot.Operation{}, err
 	}
-	sub, ok := ingestion.Newest(subs, p.target, p.since)
+	sub, ok := ingestion.Newest(unknown(subs, p.known), p.target, p.since)
 	if !ok {
 		if p.looks++; p.unsure != "" && p.looks >= giveUpAfter {
 			return snapshot.Operation{}, errors.New(p.unsure)
@@ -247,6 +250,20 @@ func (p *ingestionProduct) stale(subs []ingestion.Submission, productID string) 
 		return
 	}
 	p.log.Logf("Product %s has no %s submission yet; waiting for the one started since %s to appear", productID, p.target, p.since.Format(time.RFC3339))
+}
+
+// unknown are the submissions not in known.
+func unknown(subs []ingestion.Submission, known []string) []ingestion.Submission {
+	if len(known) == 0 {
+		return subs
+	}
+	out := make([]ingestion.Submission, 0, len(subs))
+	for _, s := range subs {
+		if !slices.Contains(known, s.ID) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // cancel cannot stop a submission: the API cancels configure jobs only.

@@ -92,11 +92,20 @@ func (s *Ingestion) Start(ctx context.Context, t config.Target) (Result, error) 
 		return res, fmt.Errorf("%s, and without a product there is no submission to look for. Look at Partner Center before starting again: sending it twice could start two", unsure)
 	}
 	res.Target = config.Target{OfferID: t.OfferID, ProductID: product}
-	res.Since = at
+	// What was listed before the request is not what it made, whatever the
+	// clocks say; the allowance covers a runner clock ahead of the API's.
+	res.Since = at.Add(-clockAllowance)
+	for _, sub := range subs {
+		res.Known = append(res.Known, sub.ID)
+	}
 	res.Unsure = unsure + fmt.Sprintf(", and no submission of product %s created since %s appeared. Look at the product in Partner Center (or GET submission/%s) before starting again: sending it twice could start two", product, at.UTC().Format(time.RFC3339), product)
 	res.Said = append(res.Said, fmt.Sprintf("%s: no answer (%v); looking for the submission it makes, created since %s", request, err, at.UTC().Format(time.RFC3339)))
 	return res, nil
 }
+
+// clockAllowance is how far the runner's clock may run ahead of the API's
+// when a lost start's submission is looked for by its created time.
+const clockAllowance = 5 * time.Minute
 
 // product is the durable id of the product t names, or that a configure
 // document names; "" when neither does.

@@ -29,8 +29,10 @@ type Result struct {
 	// (product-ingestion) that was started, or, when the answer to the
 	// request was lost, the product, from Since.
 	Target config.Target
-	// Since bounds the submissions that count when Target is a product.
+	// Since bounds the submissions that count when Target is a product;
+	// Known are the submissions listed before the request, which never do.
 	Since time.Time
+	Known []string
 	// At is when the start request was sent; zero for a dry run.
 	At time.Time
 	// Said is what happened, line by line, for the log.
