@@ -1,0 +1,63 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"html"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/poll"
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
+	"github.com/marketplace-gate/marketplace-gate/internal/start"
+	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
+)
+
+// start sends the start request and says what came of it; a verdict when
+// the gate ends there (a dry run, a refusal, an error).
+func (w *watch) start(ctx context.Context) (start.Result, *verdict.Verdict) {
+	select {
+	case w.inFlight <- struct{}{}:
+	case <-ctx.Done():
+		return start.Result{}, &verdict.Verdict{Status: verdict.Interrupted, OfferID: w.name, Kind: w.api.kind, Err: context.Cause(ctx)}
+	}
+	res, err := w.api.starter.Start(ctx, w.target)
+	<-w.inFlight
+	for _, line := range res.Said {
+		w.log.Logf("%s", line)
+	}
+	v := verdict.Verdict{OfferID: w.name, Kind: w.api.kind, StartedAt: res.At}
+	var busy *start.BusyError
+	var rejected *start.RejectedError
+	switch {
+	case err == nil && res.Plan != "":
+		w.log.Logf("Dry run: would send %s", res.Plan)
+		v.Status, v.Plan = verdict.DryRun, res.Plan
+	case err == nil:
+		return res, nil
+	case errors.As(err, &rejected):
+		// The refusal's reasons are shown as a failed step's messages.
+		op := rejectedOperation(rejected)
+		w.log.Snapshot(&op, 0)
+		v.Status, v.Operation, v.FailedStep = verdict.Failed, &op, publishStep
+	case ctx.Err() != nil && !errors.As(err, &busy):
+		v.Status, v.Err = poll.StopCause(ctx, err)
+	default:
+		v.Status, v.Err = verdict.Error, err
+	}
+	return res, &v
+}
+
+// publishStep names the request that a refused start failed at.
+const publishStep = "publish"
+
+// rejectedOperation shows a publish the API refused as invalid as a failed
+// step whose messages are the reasons.
+func rejectedOperation(r *start.RejectedError) snapshot.Operation {
+	step := snapshot.Step{ID: publishStep, Name: "Publish request", Description: "The API validates the offer before publishing", Status: string(snapshot.StateFailed), ProgressPercentage: 100}
+	for _, m := range r.Messages {
+		step.Messages = append(step.Messages, snapshot.Message{HTML: html.EscapeString(m), Level: "error"})
+	}
+	if len(step.Messages) == 0 {
+		step.Messages = append(step.Messages, snapshot.Message{HTML: html.EscapeString(r.Error()), Level: "error"})
+	}
+	return snapshot.Operation{Status: string(snapshot.StateFailed), Steps: []snapshot.Step{step}}
+}
