@@ -261,24 +261,31 @@ func Path(base *url.URL, segments ...string) string {
 // DecodeList reads a list endpoint's body: a JSON array, or an object whose
 // "value" holds the array (Microsoft's list envelope). Anything else is an error.
 func DecodeList[T any](body []byte, what string) ([]T, error) {
+	list, _, err := DecodePage[T](body, what)
+	return list, err
+}
+
+// DecodePage is DecodeList for a paged list: the envelope's "@nextLink" too,
+// read in the same pass ("" for a bare array, or the last page).
+func DecodePage[T any](body []byte, what string) (list []T, next string, err error) {
 	body = bytes.TrimLeft(body, " \t\r\n")
 	if len(body) > 0 && body[0] == '[' {
-		var list []T
 		if err := json.Unmarshal(body, &list); err != nil {
-			return nil, fmt.Errorf("decoding %s: %w", what, err)
+			return nil, "", fmt.Errorf("decoding %s: %w", what, err)
 		}
-		return list, nil
+		return list, "", nil
 	}
 	var wrapped struct {
-		Value *[]T `json:"value"`
+		Value    *[]T   `json:"value"`
+		NextLink string `json:"@nextLink"`
 	}
 	if err := json.Unmarshal(body, &wrapped); err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", what, err)
+		return nil, "", fmt.Errorf("decoding %s: %w", what, err)
 	}
 	if wrapped.Value == nil {
-		return nil, fmt.Errorf("decoding %s: %w", what, ErrNoList)
+		return nil, "", fmt.Errorf("decoding %s: %w", what, ErrNoList)
 	}
-	return *wrapped.Value, nil
+	return *wrapped.Value, wrapped.NextLink, nil
 }
 
 // ErrNoList is DecodeList's error for an object without a "value" list.

@@ -2,6 +2,7 @@ package apihttp
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -61,6 +62,16 @@ func (e *Error) Transient() bool { return e.Retry }
 
 // RetryAfter is the wait the server asked for, 0 if it asked for none.
 func (e *Error) RetryAfter() time.Duration { return e.Wait }
+
+// StatusOf is the HTTP status of a failed call; 0 when no answer was read
+// (or err is not a call's error).
+func StatusOf(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.StatusCode
+	}
+	return 0
+}
 
 // retryable reports whether an HTTP status is worth another try.
 func retryable(code int) bool {

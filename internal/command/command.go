@@ -114,7 +114,7 @@ func Gate(ctx context.Context, env Env) int {
 			name = t.OfferID
 		}
 		log := rep.Subject(name)
-		w := &watch{target: t, api: api, name: t.OfferID, log: log, inFlight: inFlight}
+		w := &watch{target: t, api: api, name: t.OfferID, kind: kindOf(cfg.API, t), log: log, inFlight: inFlight}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -131,13 +131,27 @@ func Gate(ctx context.Context, env Env) int {
 type api struct {
 	follow  func(config.Target, start.Result, *report.Subject) follower
 	starter start.Starter
-	kind    string // what a target is called before it is followed
+}
+
+// kindOf names what a target was given as, for results and the summary:
+// what is followed (a job a start made, say) does not change what the user
+// named.
+func kindOf(which config.API, t config.Target) string {
+	switch {
+	case which == config.APICPP:
+		return "offer"
+	case t.JobID != "" && strings.EqualFold(t.OfferID, t.JobID):
+		return "job"
+	case t.ProductID != "" || t.ExternalID != "":
+		return "product"
+	}
+	return "configure document"
 }
 
 func newAPI(cfg config.Config, tokens *auth.Source, hc *http.Client, clock poll.Clock) *api {
 	if cfg.API == config.APIProductIngestion {
 		client := ingestion.New(cfg.APIURL, cfg.APIVersion, tokens, apihttp.WithHTTPClient(hc))
-		a := &api{kind: "product", follow: func(t config.Target, started start.Result, log *report.Subject) follower {
+		a := &api{follow: func(t config.Target, started start.Result, log *report.Subject) follower {
 			product := productRef{id: t.ProductID, externalID: t.ExternalID}
 			if t.JobID != "" {
 				j := &ingestionJob{client: client, log: log, jobID: t.JobID, target: cfg.SubmissionTarget, since: cfg.Since}
@@ -155,13 +169,10 @@ func newAPI(cfg config.Config, tokens *auth.Source, hc *http.Client, clock poll.
 		if cfg.Start != config.StartNone {
 			a.starter = &start.Ingestion{Client: client, Kind: cfg.Start, Version: cfg.APIVersion, Doc: cfg.ConfigureDoc, DryRun: cfg.DryRun, Clock: clock}
 		}
-		if len(cfg.Targets) > 0 && cfg.Targets[0].JobID != "" || cfg.Start == config.StartConfigure && cfg.Targets[0].ProductID == "" && cfg.Targets[0].ExternalID == "" {
-			a.kind = "job"
-		}
 		return a
 	}
 	client := cpp.New(cfg.APIURL, cfg.APIVersion, tokens, apihttp.WithHTTPClient(hc))
-	a := &api{kind: "offer", follow: func(t config.Target, _ start.Result, log *report.Subject) follower {
+	a := &api{follow: func(t config.Target, _ start.Result, log *report.Subject) follower {
 		return &cppOperation{client: client, log: log, publisher: cfg.PublisherID, offer: t.OfferID, opID: t.OperationID, legacy: t.Legacy, since: cfg.Since}
 	}}
 	if cfg.Start != config.StartNone {

@@ -3,7 +3,9 @@ package command
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -11,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/marketplace-gate/marketplace-gate/internal/auth"
+	"github.com/marketplace-gate/marketplace-gate/internal/ingestion"
 	"github.com/marketplace-gate/marketplace-gate/internal/poll/polltest"
+	"github.com/marketplace-gate/marketplace-gate/internal/report"
 	"github.com/marketplace-gate/marketplace-gate/internal/runnertest"
 	"github.com/marketplace-gate/marketplace-gate/internal/simulator"
 )
@@ -367,6 +372,9 @@ func TestDiscoveryWithSince(t *testing.T) {
 	since := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
 	r := gate(t, context.Background(), "publish", map[string]string{"operation-id": "", "since": since, "wait": "false"}, simulator.WithIdle())
 	r.expect(t, "running", 0)
+	if !strings.Contains(r.stdout, "the publish in question is not listed yet") {
+		t.Errorf("a single check that found nothing to judge should say so, not that it runs:\n%s", r.stdout)
+	}
 	if r.outputs["operation-id"] != "" || strings.Count(r.stdout, "predates since") != 1 {
 		t.Errorf("operation-id %q; want none, and the stale operation named once:\n%s", r.outputs["operation-id"], r.stdout)
 	}
@@ -410,5 +418,38 @@ func TestRejectedStepEndsTheGate(t *testing.T) {
 	r.expect(t, "failed", 1)
 	if r.outputs["failed-step"] != "displaycertify" || r.outputs["polls"] != "2" || !r.annotation("error", "policy 200.3.1") {
 		t.Errorf("outputs %v\n%s", r.outputs, r.stdout)
+	}
+}
+
+// TestLostStartFollowsItsOwnTarget: looking for the submission a lost
+// configure request made, only one to exactly its target counts — a new live
+// submission (another publish's go-live) is not this preview publish —
+// whereas a product gated with since takes the live one as the preview's
+// stand-in, as the API documents.
+func TestLostStartFollowsItsOwnTarget(t *testing.T) {
+	since := time.Now().Add(-time.Minute)
+	newLive := `{"id":"submission/` + simulator.ProductID + `/1152921515689850001","target":{"targetType":"live"},"status":"running","result":"pending","created":"` + time.Now().UTC().Format(time.RFC3339) + `"}`
+	sc, _ := simulator.Lookup("publish")
+	sim := simulator.New(sc, simulator.WithIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.HasSuffix(r.URL.Path, "/submission/"+simulator.ProductID) {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"value":[` + newLive + `]}`))
+		return true
+	}))
+	srv := sim.Start()
+	t.Cleanup(srv.Close)
+	base, _ := url.Parse(srv.URL + simulator.IngestionPath)
+	client := ingestion.New(base, simulator.IngestionVersion, auth.Static(sim.AuthorizeFor(simulator.GraphResource)))
+	log := report.New(report.WithWriter(io.Discard), report.WithGetenv(func(string) string { return "" })).Subject("")
+	for unsure, wantFollowed := range map[string]bool{"": true, "the answer to POST configure was lost": false} {
+		p := &ingestionProduct{client: client, log: log, product: productRef{id: simulator.ProductID}, target: "preview", since: since, unsure: unsure}
+		if _, err := p.fetch(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if followed := p.followed != ""; followed != wantFollowed {
+			t.Errorf("unsure %q: followed %q; want followed %v", unsure, p.followed, wantFollowed)
+		}
 	}
 }

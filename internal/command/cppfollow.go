@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"net/http"
 	"strings"
 	"time"
 
+	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
 	"github.com/marketplace-gate/marketplace-gate/internal/config"
 	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
 	"github.com/marketplace-gate/marketplace-gate/internal/report"
@@ -45,7 +46,6 @@ func (o *cppOperation) begin() string {
 }
 
 func (o *cppOperation) id() string                                        { return o.opID }
-func (o *cppOperation) kind() string                                      { return "offer" }
 func (o *cppOperation) submission(context.Context, verdict.Status) string { return "" }
 
 func (o *cppOperation) pending() string {
@@ -86,7 +86,7 @@ func (o *cppOperation) fetch(ctx context.Context) (snapshot.Operation, error) {
 			return waiting("operation"), nil
 		}
 		o.opID = strings.ToLower(sub.ID)
-		o.log.Logf("Found operation %s (%s, %s, changed %s)", o.opID, sub.SubmissionType, sub.SubmissionState, sub.ChangedTime)
+		o.log.Logf("Found %s", sub.Describe())
 	}
 	var op snapshot.Operation
 	var err error
@@ -106,7 +106,7 @@ func (o *cppOperation) fetch(ctx context.Context) (snapshot.Operation, error) {
 // operation predates since.
 func (o *cppOperation) waitSaid(subs []cpp.Submission) {
 	if newest, ok := newestOf(subs); ok {
-		o.stale = fmt.Sprintf("%s (%s), %s, changed %s", newest.ID, newest.SubmissionType, newest.SubmissionState, newest.ChangedTime)
+		o.stale = newest.Describe()
 	}
 	if o.staleSaid {
 		return
@@ -125,18 +125,15 @@ func (o *cppOperation) waitSaid(subs []cpp.Submission) {
 // without since it is an error that names it and the ways out. found is
 // false when the gate should wait for the operation to appear.
 func pick(subs []cpp.Submission, since time.Time) (sub cpp.Submission, found bool, err error) {
-	for _, s := range subs {
-		if st, _ := snapshot.ParseState(s.SubmissionState); st == snapshot.StateRunning && config.IsGUID(s.ID) {
-			return s, true, nil
-		}
+	if s, ok := cpp.Running(subs); ok && config.IsGUID(s.ID) {
+		return s, true, nil
 	}
 	newest, ok := newestOf(subs)
 	if since.IsZero() {
 		if !ok {
 			return sub, false, errors.New("the API lists no operations and none runs: publish the offer first, then pass the operation-id (the Location Publish returned), or since (when the publish started) to wait for it to appear")
 		}
-		return sub, false, fmt.Errorf("no operation is running, and the newest, %s (%s), is %s since %s: a finished operation is no proof that the publish in question went through. Pass operation-id (the Location that Publish or Go-live returned) to judge that operation, or since (when the publish started, RFC 3339) to wait for the new one to appear",
-			newest.ID, newest.SubmissionType, newest.SubmissionState, newest.ChangedTime)
+		return sub, false, fmt.Errorf("no operation is running, and the newest is %s: a finished operation is no proof that the publish in question went through. Pass operation-id (the Location that Publish or Go-live returned) to judge that operation, or since (when the publish started, RFC 3339) to wait for the new one to appear", newest.Describe())
 	}
 	if !ok || changed(newest).Before(since) {
 		return sub, false, nil
@@ -147,15 +144,20 @@ func pick(subs []cpp.Submission, since time.Time) (sub cpp.Submission, found boo
 	return newest, true, nil
 }
 
-// newestOf is the operation that changed last; an unreadable changedTime
-// counts as the oldest, so it never passes a since bound.
+// newestOf is the operation that changed last (the first listed of a tie);
+// an unreadable changedTime counts as the oldest, so it never passes a since
+// bound.
 func newestOf(subs []cpp.Submission) (cpp.Submission, bool) {
 	if len(subs) == 0 {
 		return cpp.Submission{}, false
 	}
-	sorted := append([]cpp.Submission(nil), subs...)
-	sort.SliceStable(sorted, func(i, j int) bool { return changed(sorted[i]).After(changed(sorted[j])) })
-	return sorted[0], true
+	newest := subs[0]
+	for _, s := range subs[1:] {
+		if changed(s).After(changed(newest)) {
+			newest = s
+		}
+	}
+	return newest, true
 }
 
 func changed(s cpp.Submission) time.Time {
@@ -170,7 +172,7 @@ func changed(s cpp.Submission) time.Time {
 // there means the publisher is wrong; an offer missing from the list is named
 // with the publisher's offers, closest to what was typed first.
 func (o *cppOperation) explain(ctx context.Context, err error) error {
-	if !isNotFound(err) {
+	if apihttp.StatusOf(err) != http.StatusNotFound {
 		return err
 	}
 	if o.seen {
@@ -178,7 +180,7 @@ func (o *cppOperation) explain(ctx context.Context, err error) error {
 	}
 	offers, lerr := o.client.Offers(ctx, o.publisher)
 	switch {
-	case isNotFound(lerr):
+	case apihttp.StatusOf(lerr) == http.StatusNotFound:
 		return fmt.Errorf("publisher-id %q was not found (HTTP 404): check the publisher id in Partner Center", o.publisher)
 	case lerr != nil:
 		return err

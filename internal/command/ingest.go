@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
@@ -36,12 +35,11 @@ func (j *ingestionJob) begin() string {
 }
 
 func (j *ingestionJob) id() string    { return j.jobID }
-func (*ingestionJob) kind() string    { return "job" }
 func (*ingestionJob) pending() string { return "" }
 
 func (j *ingestionJob) fetch(ctx context.Context) (snapshot.Operation, error) {
 	st, err := j.client.JobStatus(ctx, j.jobID)
-	if isNotFound(err) {
+	if apihttp.StatusOf(err) == http.StatusNotFound {
 		return snapshot.Operation{}, fmt.Errorf("job-id %s was not found (HTTP 404): pass the jobId that POST configure returned, in the Partner Center account the app belongs to", j.jobID)
 	}
 	if err != nil {
@@ -134,15 +132,12 @@ func (p *productRef) resolve(ctx context.Context, c *ingestion.Client, log *repo
 	if p.id != "" {
 		return p.id, nil
 	}
-	products, err := c.ProductsByExternalID(ctx, p.externalID)
+	product, err := c.ProductByExternalID(ctx, p.externalID)
 	if err != nil {
 		return "", err
 	}
-	if len(products) == 0 || products[0].DurableID() == "" {
-		return "", fmt.Errorf("external-id %q names no product in this Partner Center account: check the offer id, or pass product-id", p.externalID)
-	}
-	p.id = products[0].DurableID()
-	log.Logf("External id %s is product %s (%s)", p.externalID, p.id, products[0].Alias)
+	p.id = product.DurableID()
+	log.Logf("External id %s is product %s (%s)", p.externalID, p.id, product.Alias)
 	return p.id, nil
 }
 
@@ -176,7 +171,6 @@ func (p *ingestionProduct) begin() string {
 }
 
 func (p *ingestionProduct) id() string { return p.followed }
-func (*ingestionProduct) kind() string { return "product" }
 
 func (p *ingestionProduct) submission(context.Context, verdict.Status) string { return p.followed }
 
@@ -200,13 +194,19 @@ func (p *ingestionProduct) fetch(ctx context.Context) (snapshot.Operation, error
 		return p.current(ctx, productID)
 	}
 	subs, err := p.client.Submissions(ctx, productID)
-	if isNotFound(err) {
+	if apihttp.StatusOf(err) == http.StatusNotFound {
 		return snapshot.Operation{}, fmt.Errorf("product %s was not found (HTTP 404): check product-id, or pass external-id (the offer id)", productID)
 	}
 	if err != nil {
 		return snapshot.Operation{}, err
 	}
-	sub, ok := ingestion.Newest(unknown(subs, p.known), p.target, p.since)
+	// A lost start's submission is to exactly its target: the preview's
+	// live stand-in would be another publish's.
+	pick := ingestion.Newest
+	if p.unsure != "" {
+		pick = ingestion.NewestTo
+	}
+	sub, ok := pick(unknown(subs, p.known), p.target, p.since)
 	if !ok {
 		if p.looks++; p.unsure != "" && p.looks >= giveUpAfter {
 			return snapshot.Operation{}, errors.New(p.unsure)
@@ -218,7 +218,7 @@ func (p *ingestionProduct) fetch(ctx context.Context) (snapshot.Operation, error
 		return snapshot.Operation{}, fmt.Errorf("product %s: the API named its submission %q, which is not submission/{product}/{id}", productID, sub.ID)
 	}
 	p.followed = sub.ID
-	p.log.Logf("Following submission %s (target %s, created %s)", sub.ID, sub.Target.TargetType, sub.Created)
+	p.log.Logf("Following %s", sub.Describe())
 	return sub.Snapshot(), nil
 }
 
@@ -226,7 +226,7 @@ func (p *ingestionProduct) fetch(ctx context.Context) (snapshot.Operation, error
 func (p *ingestionProduct) current(ctx context.Context, productID string) (snapshot.Operation, error) {
 	ref, _ := ingestion.ParseSubmissionID(p.followed)
 	sub, err := p.client.Submission(ctx, productID, ref.Number)
-	if isNotFound(err) {
+	if apihttp.StatusOf(err) == http.StatusNotFound {
 		return snapshot.Operation{}, fmt.Errorf("submission %s answered 404 after it had been found: it was deleted or superseded by a newer publish: %w", p.followed, err)
 	}
 	if err != nil {
@@ -237,9 +237,9 @@ func (p *ingestionProduct) current(ctx context.Context, productID string) (snaps
 
 // stale says once why the gate waits: the newest submission predates since.
 func (p *ingestionProduct) stale(subs []ingestion.Submission, productID string) {
-	latest, ok := ingestion.Newest(subs, p.target, time.Time{})
+	latest, ok := ingestion.Latest(subs, p.target)
 	if ok {
-		p.staleLatest = fmt.Sprintf("%s, created %s, %s", latest.ID, latest.Created, strings.TrimSpace(latest.Status+" "+latest.Result))
+		p.staleLatest = latest.Describe()
 	}
 	if p.staleSaid {
 		return
@@ -275,9 +275,4 @@ func (p *ingestionProduct) cancel(context.Context) (string, error) {
 // the poller keeps waiting (and a single check says it is on its way).
 func waiting(name string) snapshot.Operation {
 	return snapshot.Operation{Status: string(snapshot.StateNotStarted), SubmissionType: name}
-}
-
-func isNotFound(err error) bool {
-	var apiErr *apihttp.Error
-	return errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound
 }

@@ -17,14 +17,14 @@ func (w *watch) start(ctx context.Context) (start.Result, *verdict.Verdict) {
 	select {
 	case w.inFlight <- struct{}{}:
 	case <-ctx.Done():
-		return start.Result{}, &verdict.Verdict{Status: verdict.Interrupted, OfferID: w.name, Kind: w.api.kind, Err: context.Cause(ctx)}
+		return start.Result{}, &verdict.Verdict{Status: verdict.Interrupted, OfferID: w.name, Kind: w.kind, Err: context.Cause(ctx)}
 	}
 	res, err := w.api.starter.Start(ctx, w.target)
 	<-w.inFlight
 	for _, line := range res.Said {
 		w.log.Logf("%s", line)
 	}
-	v := verdict.Verdict{OfferID: w.name, Kind: w.api.kind, StartedAt: res.At}
+	v := verdict.Verdict{OfferID: w.name, Kind: w.kind, StartedAt: res.At}
 	var busy *start.BusyError
 	var rejected *start.RejectedError
 	switch {

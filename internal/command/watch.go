@@ -21,8 +21,6 @@ type follower interface {
 	fetch(ctx context.Context) (snapshot.Operation, error)
 	// id is the operation, job or submission followed, once known.
 	id() string
-	// kind names what the target is: offer, product or job.
-	kind() string
 	// pending says what the gate is still waiting to appear (a publish
 	// started since since), "" once it follows something.
 	pending() string
@@ -40,6 +38,7 @@ type watch struct {
 	api      *api
 	f        follower
 	name     string // the target as given: results and titles use it
+	kind     string // what name is: offer, product, job or configure document
 	log      *report.Subject
 	inFlight chan struct{} // shared by every watch: bounds requests in flight
 }
@@ -77,7 +76,7 @@ func (w *watch) poll(ctx context.Context, cfg config.Config, clock poll.Clock) v
 		Observer:        w.log,
 	}
 	v := p.Run(ctx)
-	v.OperationID, v.OfferID, v.Kind = w.f.id(), w.name, w.f.kind()
+	v.OperationID, v.OfferID, v.Kind = w.f.id(), w.name, w.kind
 	switch why := w.f.pending(); {
 	case why != "" && v.Status == verdict.TimedOut:
 		v.Err = fmt.Errorf("%w: %s", v.Err, why)

@@ -184,6 +184,14 @@ func Load(getenv Getenv) (Config, error) {
 			return c, fmt.Errorf("since %q is not an RFC 3339 time such as 2026-11-21T09:00:00Z (in a workflow: date -u +%%Y-%%m-%%dT%%H:%%M:%%SZ before the publish)", v)
 		}
 	}
+	// What is started decides what targets need; the rest of start's inputs
+	// are read once the targets are known.
+	c.Start = Start(strings.ToLower(in("start")))
+	switch c.Start {
+	case StartNone, StartPublish, StartGoLive, StartConfigure:
+	default:
+		return c, fmt.Errorf("start %q must be publish, go-live or configure (or empty, to only watch)", in("start"))
+	}
 	if c.API == APIProductIngestion {
 		if err := c.setIngestionTargets(in); err != nil {
 			return c, err
@@ -421,13 +429,13 @@ func (c *Config) setIngestionTargets(in func(string) string) error {
 	}
 	products := lines(in(product))
 	switch {
-	case len(jobs) == 0 && product == "" && strings.EqualFold(in("start"), string(StartConfigure)):
+	case len(jobs) == 0 && product == "" && c.Start == StartConfigure:
 		// The document names what it changes; the target is named after it.
 		c.Targets = []Target{{OfferID: in("configure-file")}}
 		return nil
 	case len(jobs) == 0 && product == "":
 		return errors.New("with api: product-ingestion, give job-id, product-id or external-id")
-	case len(jobs) == 0 && c.Since.IsZero() && in("start") == "":
+	case len(jobs) == 0 && c.Since.IsZero() && c.Start == StartNone:
 		// The list always holds the previous publish's finished submissions:
 		// without a bound, the newest of them would pass the gate.
 		return fmt.Errorf("%s needs since (or job-id): without it the newest submission may be an earlier publish's, and the gate would pass on a publish that did not happen; pass since (the time the publish started, RFC 3339), or the job-id that POST configure returned", product)

@@ -15,18 +15,12 @@ import (
 // configuration is tens of kilobytes.
 const maxConfigureFile = 4 << 20
 
-// setStart reads start, notification-emails, configure-file and dry-run,
-// after the targets: what can be started depends on what is watched.
+// setStart reads notification-emails, configure-file and dry-run, and checks
+// start (read before the targets) against them and the targets.
 func (c *Config) setStart(in func(string) string, getenv Getenv) error {
 	var err error
 	if c.DryRun, err = parseBool("dry-run", in("dry-run")); err != nil {
 		return err
-	}
-	c.Start = Start(strings.ToLower(in("start")))
-	switch c.Start {
-	case StartNone, StartPublish, StartGoLive, StartConfigure:
-	default:
-		return fmt.Errorf("start %q must be publish, go-live or configure (or empty, to only watch)", in("start"))
 	}
 	if c.Start == StartNone {
 		for _, name := range []string{"notification-emails", "configure-file"} {

@@ -19,6 +19,22 @@ type Submission struct {
 	ChangedTime     string `json:"changedTime"`
 }
 
+// Describe names the operation for a log line: its id, type, state and when
+// it last changed.
+func (s Submission) Describe() string {
+	return fmt.Sprintf("operation %s (%s, %s, changed %s)", s.ID, s.SubmissionType, s.SubmissionState, s.ChangedTime)
+}
+
+// Running is the offer's running operation, if one runs (only one can).
+func Running(subs []Submission) (Submission, bool) {
+	for _, s := range subs {
+		if st, _ := snapshot.ParseState(s.SubmissionState); st == snapshot.StateRunning {
+			return s, true
+		}
+	}
+	return Submission{}, false
+}
+
 // Offer is one entry of GET …/publishers/{p}/offers.
 type Offer struct {
 	ID         string `json:"id"`

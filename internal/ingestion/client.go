@@ -92,6 +92,19 @@ func (c *Client) Configure(ctx context.Context, doc []byte) (JobStatus, error) {
 	return DecodeJobStatus(resp.Body)
 }
 
+// ProductByExternalID is the one product whose external id is externalID.
+// None is an error that says so; the first is taken if several answer.
+func (c *Client) ProductByExternalID(ctx context.Context, externalID string) (Product, error) {
+	products, err := c.ProductsByExternalID(ctx, externalID)
+	if err != nil {
+		return Product{}, err
+	}
+	if len(products) == 0 || products[0].DurableID() == "" {
+		return Product{}, fmt.Errorf("external-id %q names no product in this Partner Center account: check the offer id, or pass product-id", externalID)
+	}
+	return products[0], nil
+}
+
 // CancelJob asks the API to cancel a configure job (POST configure/{jobId}/cancel).
 func (c *Client) CancelJob(ctx context.Context, jobID string) (JobStatus, error) {
 	resp, err := c.api.Do(ctx, http.MethodPost, "POST configure cancel", c.URL(nil, "configure", jobID, "cancel"))

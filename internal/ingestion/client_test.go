@@ -205,6 +205,13 @@ func TestNewestSubmission(t *testing.T) {
 		"since: another time zone":             {[]ingestion.Submission{sub("tz", "preview", "2026-11-21T10:30:00+01:00")}, "preview", since, "tz"},
 	} {
 		got, ok := ingestion.Newest(tc.subs, tc.target, tc.since)
+		if tc.since.IsZero() {
+			// Unbounded, the list is only described: Newest proves nothing.
+			if _, proved := ingestion.Newest(tc.subs, tc.target, tc.since); proved {
+				t.Errorf("%s: Newest without a bound picked a submission", name)
+			}
+			got, ok = ingestion.Latest(tc.subs, tc.target)
+		}
 		if ok != (tc.want != "") || got.ID != tc.want {
 			t.Errorf("%s: got %q (%v), want %q", name, got.ID, ok, tc.want)
 		}

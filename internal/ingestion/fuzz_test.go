@@ -29,10 +29,14 @@ func FuzzDecode(f *testing.F) {
 		if subs, err := DecodeSubmissions(body); err == nil {
 			if s, ok := Newest(subs, target, since); ok {
 				check(t, s.Snapshot())
-				// The bound is never crossed: an older or undated submission is no proof.
-				if at, dated := s.CreatedAt(); !since.IsZero() && (!dated || at.Before(since)) {
+				// The bound is never crossed: an older or undated submission is
+				// no proof, and without a bound nothing is.
+				if at, dated := s.CreatedAt(); since.IsZero() || !dated || at.Before(since) {
 					t.Fatalf("submission created %q picked with since %v", s.Created, since)
 				}
+			}
+			if s, ok := Latest(subs, target); ok {
+				check(t, s.Snapshot())
 			}
 		}
 	})

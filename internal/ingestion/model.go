@@ -23,13 +23,13 @@ type JobStatus struct {
 	Errors      []JobError `json:"errors"`
 }
 
-// notEnded reports the API's "not set" time: 0001-01-01, with or without a
-// time of day.
-func notEnded(ts string) bool { return ts == "" || strings.HasPrefix(ts, "0001-01-01") }
+// unsetTime reports the API's "not set" time: empty, or 0001-01-01 with or
+// without a time of day.
+func unsetTime(ts string) bool { return ts == "" || strings.HasPrefix(ts, "0001-01-01") }
 
 // Started is when the job started, if the API says.
 func (j *JobStatus) Started() (time.Time, bool) {
-	if notEnded(j.JobStart) {
+	if unsetTime(j.JobStart) {
 		return time.Time{}, false
 	}
 	t, err := time.Parse(time.RFC3339Nano, j.JobStart)
@@ -132,15 +132,8 @@ type SubmissionsPage struct {
 
 // DecodeSubmissionsPage reads one page: the list and its @nextLink, if any.
 func DecodeSubmissionsPage(body []byte) (SubmissionsPage, error) {
-	list, err := DecodeSubmissions(body)
-	if err != nil {
-		return SubmissionsPage{}, err
-	}
-	var links struct {
-		NextLink string `json:"@nextLink"`
-	}
-	_ = json.Unmarshal(body, &links) // a bare array has none
-	return SubmissionsPage{Value: list, NextLink: links.NextLink}, nil
+	list, next, err := apihttp.DecodePage[Submission](body, "submissions")
+	return SubmissionsPage{Value: list, NextLink: next}, err
 }
 
 // DecodeSubmission reads GET submission/{p}/{s}: one submission object.
@@ -200,10 +193,16 @@ func plain(s string) bool {
 	return true
 }
 
+// Describe names the submission for a log line: its id, target, status
+// and result, and when it was created.
+func (s *Submission) Describe() string {
+	return fmt.Sprintf("submission %s (to %s, %s, created %s)", s.ID, s.Target.TargetType, strings.TrimSpace(s.Status+" "+s.Result), s.Created)
+}
+
 // CreatedAt is when the submission was created, if the API says so readably.
 func (s *Submission) CreatedAt() (time.Time, bool) {
 	t, err := time.Parse(time.RFC3339Nano, s.Created)
-	return t, err == nil && !notEnded(s.Created)
+	return t, err == nil && !unsetTime(s.Created)
 }
 
 // DecodeProducts reads GET product's {"value": […]} (or a bare array).
@@ -215,22 +214,52 @@ func DecodeProducts(body []byte) ([]Product, error) {
 // the newest (by created) for that target created at or after since. A
 // submission pushed to live stands for preview too until a newer preview
 // submission exists, so for preview with none of its own the newest live one
-// is taken, within the same bound. A zero since is no bound (to describe
-// what the list holds).
+// is taken, within the same bound. A zero since finds nothing: without a
+// bound the newest is as likely an earlier publish's (Latest describes it).
 func Newest(subs []Submission, target string, since time.Time) (Submission, bool) {
-	if s, ok := NewestTo(subs, target, since); ok {
+	if since.IsZero() {
+		return Submission{}, false
+	}
+	if s, ok := newest(subs, target, since); ok {
 		return s, true
 	}
 	if strings.EqualFold(target, "preview") {
-		return NewestTo(subs, "live", since)
+		return newest(subs, "live", since)
 	}
 	return Submission{}, false
 }
 
 // NewestTo is the newest submission to exactly target created at or after
-// since. With since set, a submission whose created is missing or unreadable
-// does not count: it cannot be shown to be new.
+// since; a zero since finds nothing, as for Newest.
 func NewestTo(subs []Submission, target string, since time.Time) (Submission, bool) {
+	if since.IsZero() {
+		return Submission{}, false
+	}
+	return newest(subs, target, since)
+}
+
+// Latest is the newest submission to target whenever it was created (the
+// preview's stand-in as for Newest): what the list holds, to describe or to
+// act on, never proof that a publish went through.
+func Latest(subs []Submission, target string) (Submission, bool) {
+	if s, ok := LatestTo(subs, target); ok {
+		return s, true
+	}
+	if strings.EqualFold(target, "preview") {
+		return LatestTo(subs, "live")
+	}
+	return Submission{}, false
+}
+
+// LatestTo is Latest for exactly target.
+func LatestTo(subs []Submission, target string) (Submission, bool) {
+	return newest(subs, target, time.Time{})
+}
+
+// newest is the newest submission to exactly target created at or after
+// since (zero: no bound). With a bound, a submission whose created is
+// missing or unreadable does not count: it cannot be shown to be new.
+func newest(subs []Submission, target string, since time.Time) (Submission, bool) {
 	var best Submission
 	var bestAt time.Time
 	found := false

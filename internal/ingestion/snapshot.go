@@ -28,7 +28,7 @@ func (j *JobStatus) Snapshot() snapshot.Operation {
 		step.ProgressPercentage = 100
 	}
 	ts := j.JobEnd
-	if notEnded(ts) { // 0001-01-01, with or without a time: not ended yet
+	if unsetTime(ts) { // 0001-01-01, with or without a time: not ended yet
 		ts = j.JobStart
 	}
 	for i := range j.Errors {

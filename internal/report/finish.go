@@ -59,13 +59,14 @@ func (r *Reporter) Finish(vs ...verdict.Verdict) error {
 	if r.overflow > 0 {
 		r.line(fmt.Sprintf("%d more messages than the runner shows as annotations: all are in this log, and in the job summary as far as its 1 MiB limit allows", r.overflow))
 	}
+	outs := r.outputs(views)
 	if !r.runner {
-		r.plainOutputs(views)
+		r.plainOutputs(outs, views)
 	}
 
 	var errs []error
 	if path := r.getenv("GITHUB_OUTPUT"); path != "" {
-		for _, kv := range r.outputs(views) {
+		for _, kv := range outs {
 			if err := r.guard(func() { r.act.SetOutput(kv[0], kv[1]) }); err != nil {
 				errs = append(errs, fmt.Errorf("writing output %s to GITHUB_OUTPUT: %w", kv[0], err))
 				break

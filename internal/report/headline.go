@@ -33,6 +33,9 @@ func Headline(v verdict.Verdict) string {
 	case verdict.DryRun:
 		return sentence("Dry run, nothing was started: would send " + inert(v.Plan))
 	case verdict.Running:
+		if v.OperationID == "" && (v.Operation == nil || len(v.Operation.Steps) == 0) {
+			return "Checked once (wait: false): the publish in question is not listed yet, so there is nothing to judge; a later check will find it."
+		}
 		msg := "The operation is still running (checked once, wait: false)"
 		if v.Operation != nil {
 			for _, s := range v.Operation.Steps {

@@ -77,11 +77,11 @@ func (r *Reporter) outputs(views []view) [][2]string {
 
 // plainOutputs ends a run outside the runner with what a workflow would
 // read: the status a condition compares against, and the ids.
-func (r *Reporter) plainOutputs(views []view) {
+func (r *Reporter) plainOutputs(outs [][2]string, views []view) {
 	if !r.blank {
 		r.print("")
 	}
-	for _, kv := range r.outputs(views) {
+	for _, kv := range outs {
 		switch kv[0] {
 		case "status", "offer-id", "operation-id", "submission-id", "started-at":
 			if kv[1] != "" || kv[0] == "status" {

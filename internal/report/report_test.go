@@ -101,28 +101,24 @@ func TestAnnotateThresholds(t *testing.T) {
 	}
 }
 
-func TestBlockedStepMessagesAreErrors(t *testing.T) {
-	r := newRunner(t, config.AnnotateError)
-	r.rep.Snapshot(&snapshot.Operation{Status: "running", Steps: []snapshot.Step{{ID: "displaycertify", Name: "Certification", Status: "blocked",
-		Messages: []snapshot.Message{msg("information", "No virtual machine image was found for the plan contoso.")}}}}, 1)
-	cmds := runnertest.Commands(r.out.String())
-	if len(cmds) < 1 || cmds[len(cmds)-1].Name != "error" || !strings.Contains(cmds[len(cmds)-1].Message, "No virtual machine image") {
-		t.Fatalf("commands = %+v", cmds)
-	}
-}
-
-// TestRejectedStepMessagesAreErrors: Rejected ends a publish as Blocked
-// does, so its messages are what the user must fix, whatever their level.
-func TestRejectedStepMessagesAreErrors(t *testing.T) {
-	r := newRunner(t, config.AnnotateError)
-	r.rep.Snapshot(&snapshot.Operation{Status: "running", Steps: []snapshot.Step{{ID: "displaycertify", Name: "Certification", Status: "Rejected",
-		Messages: []snapshot.Message{msg("information", "The offer does not meet policy 100.1.3.")}}}}, 1)
-	cmds := runnertest.Commands(r.out.String())
-	if len(cmds) < 1 || cmds[len(cmds)-1].Name != "error" || !strings.Contains(cmds[len(cmds)-1].Message, "policy 100.1.3") {
-		t.Fatalf("commands = %+v", cmds)
-	}
-	if strings.Contains(r.out.String(), "Unknown status") {
-		t.Errorf("Rejected is a documented state:\n%s", r.out.String())
+// TestBlockedOrRejectedStepMessagesAreErrors: Blocked and Rejected end a
+// publish, so a step's messages in either state are what the user must fix,
+// whatever their level; both states are documented, never "unknown".
+func TestBlockedOrRejectedStepMessagesAreErrors(t *testing.T) {
+	for status, text := range map[string]string{
+		"blocked":  "No virtual machine image was found for the plan contoso.",
+		"Rejected": "The offer does not meet policy 100.1.3.",
+	} {
+		r := newRunner(t, config.AnnotateError)
+		r.rep.Snapshot(&snapshot.Operation{Status: "running", Steps: []snapshot.Step{{ID: "displaycertify", Name: "Certification", Status: status,
+			Messages: []snapshot.Message{msg("information", text)}}}}, 1)
+		cmds := runnertest.Commands(r.out.String())
+		if len(cmds) < 1 || cmds[len(cmds)-1].Name != "error" || cmds[len(cmds)-1].Message != text {
+			t.Errorf("%s: commands = %+v", status, cmds)
+		}
+		if strings.Contains(r.out.String(), "Unknown status") {
+			t.Errorf("%s is a documented state:\n%s", status, r.out.String())
+		}
 	}
 }
 

@@ -20,7 +20,10 @@ type Subject struct {
 	steps    map[string]string // last status line shown per step
 	opStatus string
 	unknown  map[string]bool // unknown statuses already warned about
-	retried  map[string]int  // transient errors already reported, with counts
+	// occurrences counts step ids within one snapshot; kept between
+	// snapshots so that a poll does not allocate it anew.
+	occurrences map[string]int
+	retried     map[string]int // transient errors already reported, with counts
 }
 
 // Subject returns a new subject named name (an offer id).
@@ -30,7 +33,7 @@ func (r *Reporter) Subject(name string) *Subject {
 		r.verdicts++
 		r.mu.Unlock()
 	}
-	return &Subject{r: r, name: name, seen: map[string]bool{}, texts: map[string]string{}, steps: map[string]string{}, unknown: map[string]bool{}, retried: map[string]int{}}
+	return &Subject{r: r, name: name, seen: map[string]bool{}, texts: map[string]string{}, steps: map[string]string{}, occurrences: map[string]int{}, unknown: map[string]bool{}, retried: map[string]int{}}
 }
 
 // Logf prints one plain line of the gate's own about this subject; args are made inert.
@@ -84,7 +87,8 @@ func (s *Subject) Snapshot(op *snapshot.Operation, poll int) {
 	}
 	// A go-live can list two steps with one id ("live": one complete, one
 	// running); each keeps its own line, told apart by its place among them.
-	occurrences := map[string]int{}
+	clear(s.occurrences)
+	occurrences := s.occurrences
 	for i := range op.Steps {
 		step := &op.Steps[i]
 		state, _ := step.State()

@@ -7,10 +7,10 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
 	"github.com/marketplace-gate/marketplace-gate/internal/config"
 	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
 	"github.com/marketplace-gate/marketplace-gate/internal/poll"
-	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 )
 
 // CPP starts a publish or a go-live on the Cloud Partner Portal API.
@@ -38,7 +38,7 @@ func (s *CPP) Start(ctx context.Context, t config.Target) (Result, error) {
 		before, err = s.Client.Submissions(ctx, s.Publisher, offer)
 		return err
 	})
-	if status(err) == http.StatusNotFound {
+	if apihttp.StatusOf(err) == http.StatusNotFound {
 		return Result{}, fmt.Errorf("offer-id %q was not found under publisher %s (HTTP 404): check both ids; nothing was started", offer, s.Publisher)
 	}
 	if err != nil {
@@ -48,8 +48,8 @@ func (s *CPP) Start(ctx context.Context, t config.Target) (Result, error) {
 	if s.DryRun {
 		// The API refuses a publish while another operation runs; a go-live
 		// is sent while the publish waits for sign-off, which lists as running.
-		if run, ok := running(before); ok && s.Kind == config.StartPublish {
-			return Result{}, &BusyError{Running: describe(run), Way: "Gate on it with operation-id: " + run.ID}
+		if run, ok := cpp.Running(before); ok && s.Kind == config.StartPublish {
+			return Result{}, &BusyError{Running: run.Describe(), Way: "Gate on it with operation-id: " + run.ID}
 		}
 		plan := request
 		if s.Kind == config.StartPublish {
@@ -79,13 +79,21 @@ func (s *CPP) Start(ctx context.Context, t config.Target) (Result, error) {
 		err = fmt.Errorf("the answer's Location %q is not an operation of offer %s: %w", location, offer, perr)
 	case refusedAsBusy(err):
 		return res, s.busy(ctx, offer, err)
-	case status(err) == http.StatusUnprocessableEntity:
+	case apihttp.StatusOf(err) == http.StatusUnprocessableEntity:
 		return res, &RejectedError{Messages: bodyMessages(err), Err: err}
 	}
 	if serr := settled(ctx, request, err); serr != nil {
 		return res, serr
 	}
 	return s.recover(ctx, res, request, offer, before, err)
+}
+
+// ofKind reports an operation that can be the one this start made: its
+// submissionType, when the list gives one, is the request's (publish,
+// golive), not another's that began meanwhile (a cancel, say).
+func (s *CPP) ofKind(op cpp.Submission) bool {
+	kind := strings.ToLower(strings.NewReplacer("-", "", "_", "", " ", "").Replace(op.SubmissionType))
+	return kind == "" || kind == s.path()
 }
 
 func (s *CPP) path() string {
@@ -115,8 +123,8 @@ func (s *CPP) follow(location, offer string) (config.Target, error) {
 func (s *CPP) busy(ctx context.Context, offer string, refusal error) error {
 	subs, err := s.Client.Submissions(ctx, s.Publisher, offer)
 	if err == nil {
-		if run, ok := running(subs); ok {
-			return &BusyError{Running: describe(run), Way: "Gate on it with operation-id: " + run.ID, Err: refusal}
+		if run, ok := cpp.Running(subs); ok {
+			return &BusyError{Running: run.Describe(), Way: "Gate on it with operation-id: " + run.ID, Err: refusal}
 		}
 	}
 	return &BusyError{Way: "Find it in Partner Center (or GET …/offers/" + offer + "/submissions) and gate on it with operation-id", Err: refusal}
@@ -136,9 +144,9 @@ func (s *CPP) recover(ctx context.Context, res Result, request, offer string, be
 	})
 	if err == nil {
 		for _, a := range after {
-			if !known[strings.ToLower(a.ID)] && config.IsGUID(a.ID) {
+			if !known[strings.ToLower(a.ID)] && config.IsGUID(a.ID) && s.ofKind(a) {
 				res.Target = config.Target{OfferID: offer, OperationID: strings.ToLower(a.ID)}
-				res.Said = append(res.Said, fmt.Sprintf("%s: no answer (%v); operation %s (%s, %s, changed %s) is new since the request was sent: following it", request, failure, a.ID, a.SubmissionType, a.SubmissionState, a.ChangedTime))
+				res.Said = append(res.Said, fmt.Sprintf("%s: no answer (%v); %s is new since the request was sent: following it", request, failure, a.Describe()))
 				return res, nil
 			}
 		}
@@ -148,18 +156,4 @@ func (s *CPP) recover(ctx context.Context, res Result, request, offer string, be
 		look = "listing the offer's operations failed too (" + err.Error() + ")"
 	}
 	return res, fmt.Errorf("the %s may not have started: %s failed (%v), and %s. Look at the offer in Partner Center (or GET …/offers/%s/submissions) before starting again: sending it twice could start two", s.path(), request, failure, look, offer)
-}
-
-// running is the offer's running operation, if one runs.
-func running(subs []cpp.Submission) (cpp.Submission, bool) {
-	for _, sub := range subs {
-		if st, _ := snapshot.ParseState(sub.SubmissionState); st == snapshot.StateRunning {
-			return sub, true
-		}
-	}
-	return cpp.Submission{}, false
-}
-
-func describe(s cpp.Submission) string {
-	return fmt.Sprintf("operation %s (%s, %s, changed %s)", s.ID, s.SubmissionType, s.SubmissionState, s.ChangedTime)
 }

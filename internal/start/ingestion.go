@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
 	"github.com/marketplace-gate/marketplace-gate/internal/config"
 	"github.com/marketplace-gate/marketplace-gate/internal/ingestion"
 	"github.com/marketplace-gate/marketplace-gate/internal/poll"
@@ -41,7 +42,7 @@ func (s *Ingestion) Start(ctx context.Context, t config.Target) (Result, error) 
 			subs, err = s.Client.Submissions(ctx, product)
 			return err
 		})
-		if status(err) == http.StatusNotFound {
+		if apihttp.StatusOf(err) == http.StatusNotFound {
 			return Result{}, fmt.Errorf("product %s was not found (HTTP 404): check product-id, or pass external-id (the offer id); nothing was started", product)
 		}
 		if err != nil {
@@ -50,7 +51,7 @@ func (s *Ingestion) Start(ctx context.Context, t config.Target) (Result, error) 
 		for _, sub := range subs {
 			if st, _ := snapshot.ParseState(sub.Status); st == snapshot.StateRunning || st == snapshot.StateNotStarted && sub.Created != "" {
 				return Result{}, &BusyError{
-					Running: fmt.Sprintf("submission %s of product %s (to %s, %s, created %s)", sub.ID, product, sub.Target.TargetType, sub.Status, sub.Created),
+					Running: sub.Describe(),
 					Way:     fmt.Sprintf("Gate on it with product-id %s and since %s (or the job-id of its configure request)", product, sub.Created),
 				}
 			}
@@ -114,18 +115,15 @@ func (s *Ingestion) product(ctx context.Context, t config.Target) (string, error
 	case t.ProductID != "":
 		return t.ProductID, nil
 	case t.ExternalID != "":
-		var products []ingestion.Product
+		var product ingestion.Product
 		err := sender{clock: s.Clock}.read(ctx, func(ctx context.Context) (err error) {
-			products, err = s.Client.ProductsByExternalID(ctx, t.ExternalID)
+			product, err = s.Client.ProductByExternalID(ctx, t.ExternalID)
 			return err
 		})
 		if err != nil {
-			return "", fmt.Errorf("looking up external-id %s: %w", t.ExternalID, err)
+			return "", fmt.Errorf("%w; nothing was started", err)
 		}
-		if len(products) == 0 || products[0].DurableID() == "" {
-			return "", fmt.Errorf("external-id %q names no product in this Partner Center account: check the offer id, or pass product-id; nothing was started", t.ExternalID)
-		}
-		return products[0].DurableID(), nil
+		return product.DurableID(), nil
 	}
 	return documentProduct(s.Doc), nil
 }
@@ -140,7 +138,7 @@ func (s *Ingestion) document(product string, subs []ingestion.Submission) ([]byt
 	to := "preview"
 	if s.Kind == config.StartGoLive {
 		to = "live"
-		from, ok = ingestion.NewestTo(subs, "preview", time.Time{})
+		from, ok = ingestion.LatestTo(subs, "preview")
 		if st, _ := snapshot.ParseState(from.Status); !ok || st != snapshot.StateCompleted || !strings.EqualFold(from.Result, "succeeded") {
 			newest := "there is none"
 			if ok {

@@ -138,15 +138,6 @@ func (s sender) retry(ctx context.Context, do func(context.Context) error, again
 	}
 }
 
-// status is the HTTP status of a failed call, 0 when none was read.
-func status(err error) int {
-	var e *apihttp.Error
-	if errors.As(err, &e) {
-		return e.StatusCode
-	}
-	return 0
-}
-
 // saysBusy reports text saying that another operation is in the way, as a
 // 400 or 422 may (the pages do not give the status code of that refusal).
 // Plain substrings, not a regexp: compiling one cost every start of the
@@ -194,12 +185,13 @@ func ambiguous(err error) bool {
 // settled is the error a failed start ends with when the failure leaves no
 // doubt; nil when it does (the caller then looks for what began).
 func settled(ctx context.Context, request string, err error) error {
+	if ierr := interrupted(ctx, err); ierr != nil {
+		return ierr
+	}
 	switch {
-	case interrupted(ctx, err) != nil:
-		return interrupted(ctx, err)
 	case ambiguous(err):
 		return nil
-	case status(err) != 0:
+	case apihttp.StatusOf(err) != 0:
 		return fmt.Errorf("%s was refused; nothing was started: %w", request, err)
 	}
 	return fmt.Errorf("%s failed; nothing was started: %w", request, err)
