@@ -14,17 +14,17 @@ func bodyMessages(err error) []string {
 	if !errors.As(err, &e) {
 		return nil
 	}
-	return Messages(e.Body)
+	return messages(e.Body)
 }
 
 // maxMessages bounds the reasons kept from one refusal.
 const maxMessages = 50
 
-// Messages pulls every "message" of an error body, in order and once each:
+// messages pulls every "message" of an error body, in order and once each:
 // the pages say a 422 body "says why" but not in what shape, so the error,
 // its details and any list of errors are all read. A body that is not JSON
 // gives its first line.
-func Messages(body []byte) []string {
+func messages(body []byte) []string {
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
 		line, _, _ := strings.Cut(strings.TrimSpace(string(body)), "\n")

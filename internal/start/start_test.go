@@ -27,7 +27,7 @@ func TestMessages(t *testing.T) {
 		"nested inner errors":  {`{"error":{"message":"top","innererror":{"message":"inner","details":[{"message":"deep"}]}}}`, []string{"top", "inner", "deep"}},
 		"message not a string": {`{"message":5,"details":[{"message":"ok"}]}`, []string{"ok"}},
 	} {
-		got := Messages([]byte(tc.body))
+		got := messages([]byte(tc.body))
 		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
 			t.Errorf("%s: %q; want %q", name, got, tc.want)
 		}
