@@ -123,33 +123,51 @@ func assertNoSecrets(t *testing.T, r result) {
 }
 
 func TestBinaryAwaitingSignoff(t *testing.T) {
-	for _, underscore := range []bool{false, true} {
-		t.Run(fmt.Sprintf("underscore=%v", underscore), func(t *testing.T) {
-			sim, url := startSim(t, "publish")
-			r := runAction(t, inputsFor(url), underscore)
-			if r.code != 0 || r.outputs["status"] != "awaiting-signoff" {
-				t.Fatalf("exit %d status %q\n%s\n%s", r.code, r.outputs["status"], r.stdout, r.stderr)
-			}
-			if r.outputs["operation-id"] != simulator.OperationID || r.outputs["offer-id"] != simulator.Offer || r.outputs["polls"] != fmt.Sprint(sim.Polls()) {
-				t.Errorf("outputs = %v", r.outputs)
-			}
-			if !strings.Contains(r.outputs["preview-links"], "contoso.contoso-vm-preview") || !strings.HasPrefix(r.outputs["steps"], `[{"id":"displaydummycertify"`) {
-				t.Errorf("outputs = %v", r.outputs)
-			}
-			var warned bool
-			for _, c := range runnertest.Commands(r.stdout) {
-				if c.Name == "warning" && c.Properties["title"] == "Certification" && strings.Contains(c.Message, "Standard_A1") && !strings.Contains(c.Message, "<b>") {
-					warned = true
-				}
-			}
-			if !warned {
-				t.Errorf("the certification warning is not annotated as plain text:\n%s", r.stdout)
-			}
-			if !strings.Contains(r.summary, "| Certification | completed | 100% |") {
-				t.Errorf("summary:\n%s", r.summary)
-			}
-			assertNoSecrets(t, r)
-		})
+	sim, url := startSim(t, "publish")
+	r := runAction(t, inputsFor(url), false)
+	if r.code != 0 || r.outputs["status"] != "awaiting-signoff" {
+		t.Fatalf("exit %d status %q\n%s\n%s", r.code, r.outputs["status"], r.stdout, r.stderr)
+	}
+	if r.outputs["operation-id"] != simulator.OperationID || r.outputs["offer-id"] != simulator.Offer || r.outputs["polls"] != fmt.Sprint(sim.Polls()) {
+		t.Errorf("outputs = %v", r.outputs)
+	}
+	if !strings.Contains(r.outputs["preview-links"], "contoso.contoso-vm-preview") || !strings.HasPrefix(r.outputs["steps"], `[{"id":"displaydummycertify"`) {
+		t.Errorf("outputs = %v", r.outputs)
+	}
+	var warned bool
+	for _, c := range runnertest.Commands(r.stdout) {
+		if c.Name == "warning" && c.Properties["title"] == "Certification" && strings.Contains(c.Message, "Standard_A1") && !strings.Contains(c.Message, "<b>") {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Errorf("the certification warning is not annotated as plain text:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.summary, "| Certification | completed | 100% |") {
+		t.Errorf("summary:\n%s", r.summary)
+	}
+	assertNoSecrets(t, r)
+}
+
+// TestBinaryReadsOnlyTheRunnersSpelling: the runner passes INPUT_OFFER-ID,
+// hyphens kept. INPUT_OFFER_ID can only be a variable of the workflow, the
+// job, the step or an earlier step's GITHUB_ENV: never read as the input, it
+// cannot fill one left empty. Refused before any request.
+func TestBinaryReadsOnlyTheRunnersSpelling(t *testing.T) {
+	sim, url := startSim(t, "publish")
+	in := inputsFor(url)
+	delete(in, "publisher-id")
+	for name, r := range map[string]result{
+		"every input underscored":  runAction(t, inputsFor(url), true),
+		"publisher-id underscored": runAction(t, in, false, "INPUT_PUBLISHER_ID="+simulator.Publisher),
+		"publisher-id given as ''": runAction(t, in, false, "INPUT_PUBLISHER-ID=", "INPUT_PUBLISHER_ID="+simulator.Publisher),
+	} {
+		if r.code != 1 || r.outputs["status"] != "error" || !strings.Contains(r.stdout, "publisher-id is required") {
+			t.Errorf("%s: exit %d status %q; want publisher-id is required\n%s", name, r.code, r.outputs["status"], r.stdout)
+		}
+	}
+	if n := len(sim.Requests()); n != 0 {
+		t.Errorf("%d requests reached the API; want none", n)
 	}
 }
 

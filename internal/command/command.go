@@ -211,7 +211,7 @@ Usage:
                                 publish (default), blocked, live, failed, canceled,
                                 rejected, invalid; A is the API, cpp (default) or product-ingestion
 
-Inputs (flag --NAME, or environment variable INPUT_<NAME>, e.g. INPUT_PUBLISHER-ID or INPUT_PUBLISHER_ID):
+Inputs (flag --NAME, or environment variable INPUT_<NAME>, hyphens kept, e.g. INPUT_PUBLISHER-ID):
 `)
 	width := 0
 	for _, in := range config.Inputs() {

@@ -49,11 +49,11 @@ func withFlags(args []string, getenv func(string) string) (func(string) string, 
 	}, nil
 }
 
-// inputName is the input an INPUT_* variable names, either spelling
-// (INPUT_PUBLISHER-ID, INPUT_PUBLISHER_ID).
+// inputName is the input an INPUT_* variable names, in the runner's
+// spelling only (INPUT_PUBLISHER-ID), the one config.Lookup reads.
 func inputName(key string) (string, bool) {
 	name, ok := strings.CutPrefix(key, "INPUT_")
-	return strings.ReplaceAll(strings.ToLower(name), "_", "-"), ok
+	return strings.ToLower(name), ok
 }
 
 // unknownFlag names the flag that is not an input, with the closest inputs.

@@ -61,19 +61,41 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
-func TestUnderscoreFallback(t *testing.T) {
-	getenv := func(k string) string {
-		return map[string]string{
-			"INPUT_PUBLISHER_ID": "contoso", "INPUT_OFFER_ID": "contoso-vm", "INPUT_ACCESS_TOKEN": "tok",
-			"INPUT_MAX-INTERVAL": "1m", "INPUT_MAX_INTERVAL": "2m", // the hyphenated form wins
-		}[k]
+// TestUnderscoreSpellingIsNotRead: the runner passes INPUT_PUBLISHER-ID,
+// hyphen kept. An INPUT_PUBLISHER_ID in the environment is a workflow's,
+// job's or earlier step's variable (they win over runs.env), never the
+// input: it must not fill an input left empty or absent.
+func TestUnderscoreSpellingIsNotRead(t *testing.T) {
+	vars := map[string]string{
+		"INPUT_PUBLISHER_ID": "contoso", "INPUT_OFFER-ID": "contoso-vm", "INPUT_ACCESS-TOKEN": "tok-12345678",
+		"INPUT_MAX-INTERVAL": "1m", "INPUT_MAX_INTERVAL": "2m",
 	}
+	getenv := func(k string) string { return vars[k] }
+	if got := Lookup(getenv, "publisher-id"); got != "" {
+		t.Errorf("Lookup(publisher-id) = %q with only INPUT_PUBLISHER_ID set; want empty", got)
+	}
+	if got := Lookup(getenv, "max-interval"); got != "1m" {
+		t.Errorf("Lookup(max-interval) = %q; want the hyphenated INPUT_MAX-INTERVAL", got)
+	}
+	if _, err := Load(getenv); err == nil || err.Error() != "publisher-id is required" {
+		t.Errorf("INPUT_PUBLISHER-ID absent: err = %v; want publisher-id is required", err)
+	}
+	vars["INPUT_PUBLISHER-ID"] = "" // given as '' in with:
+	if _, err := Load(getenv); err == nil || err.Error() != "publisher-id is required" {
+		t.Errorf("INPUT_PUBLISHER-ID empty: err = %v; want publisher-id is required", err)
+	}
+	vars["INPUT_PUBLISHER-ID"] = "fabrikam"
 	c, err := Load(getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.PublisherID != "contoso" || len(c.Targets) != 1 || c.Targets[0].OfferID != "contoso-vm" || c.AccessToken != "tok" || c.MaxInterval != time.Minute {
+	if c.PublisherID != "fabrikam" || len(c.Targets) != 1 || c.Targets[0].OfferID != "contoso-vm" || c.AccessToken != "tok-12345678" || c.MaxInterval != time.Minute {
 		t.Errorf("config = %+v", c)
+	}
+	// A secret is read, and so masked, in the runner's spelling only.
+	vars["INPUT_CLIENT_SECRET"] = "not-an-input-value"
+	if got := Secrets(getenv); len(got) != 1 || got[0] != "tok-12345678" {
+		t.Errorf("secrets = %q", got)
 	}
 }
 

@@ -53,15 +53,13 @@ func Inputs() []Input {
 type Getenv func(string) string
 
 // Lookup reads an input the way the runner passes it to a Docker action:
-// INPUT_<NAME> upper-cased with its hyphens kept, falling back to the
-// underscore form, which some container setups use because hyphenated
-// variable names go missing there. Surrounding white space is trimmed.
+// INPUT_<NAME> upper-cased, hyphens kept (actions/runner Handler.cs
+// AddInputsToEnvironment; act does the same). Surrounding white space is
+// trimmed. No other spelling is read: INPUT_PUBLISHER_ID is not set by the
+// runner, so it can only be a workflow's or an earlier step's variable,
+// which must not stand in for an input left empty.
 func Lookup(getenv Getenv, name string) string {
-	upper := strings.ToUpper(name)
-	if v := strings.TrimSpace(getenv("INPUT_" + upper)); v != "" {
-		return v
-	}
-	return strings.TrimSpace(getenv("INPUT_" + strings.ReplaceAll(upper, "-", "_")))
+	return strings.TrimSpace(getenv("INPUT_" + strings.ToUpper(name)))
 }
 
 // Default returns the default of the named input ("" if it has none).
