@@ -193,6 +193,8 @@ func TestBinaryBadInputMakesNoRequest(t *testing.T) {
 		{"no secret and no OIDC permission", "client-secret", "", "permissions: id-token: write"},
 		{"product-ingestion without a job or product", "api", "product-ingestion", "offer-id is for api: cpp"},
 		{"an unknown api", "api", "partner-center", `api "partner-center" must be cpp or product-ingestion`},
+		// Neither echoed nor masked: a mask that short blanks out the job's log.
+		{"a client-secret of 5 characters", "client-secret", "Q~7zX", "client-secret is shorter than 8 characters"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sim, url := startSim(t, "publish")
@@ -204,6 +206,9 @@ func TestBinaryBadInputMakesNoRequest(t *testing.T) {
 			}
 			if n := len(sim.Requests()); n != 0 {
 				t.Fatalf("%d requests for a bad input", n)
+			}
+			if tc.input == "client-secret" && tc.value != "" && strings.Contains(r.stdout+r.stderr+r.summary, tc.value) {
+				t.Fatalf("the short secret is echoed or masked:\n%s", r.stdout)
 			}
 		})
 	}

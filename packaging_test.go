@@ -257,7 +257,7 @@ func TestEmbeddedRoots(t *testing.T) {
 	defer srv.Close()
 	empty := t.TempDir()
 	in := inputsFor(srv.URL)
-	in["access-token"], in["tenant-id"], in["client-id"], in["client-secret"] = "tok", "", "", ""
+	in["access-token"], in["tenant-id"], in["client-id"], in["client-secret"] = "tok-12345678", "", "", ""
 	in["api-url"] = srv.URL
 	in["timeout"] = "3s"
 	r := runAction(t, in, false, "SSL_CERT_FILE="+filepath.Join(empty, "none.pem"), "SSL_CERT_DIR="+empty)

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Annotate is the lowest message level that becomes an annotation.
@@ -136,11 +137,13 @@ const (
 
 // Secrets returns the secret inputs given, and the runner's ID token request
 // token, read straight from the environment: they must be masked before Load
-// could echo anything.
+// could echo anything. A secret input shorter than MinSecretLen is left out:
+// Load refuses it without echoing it, and masking it would blank out its
+// every occurrence for the rest of the job.
 func Secrets(getenv Getenv) []string {
 	var s []string
 	for _, in := range Inputs() {
-		if v := Lookup(getenv, in.Name); in.Secret && v != "" {
+		if v := Lookup(getenv, in.Name); in.Secret && v != "" && !tooShort(v) {
 			s = append(s, v)
 		}
 	}
@@ -270,6 +273,9 @@ func (c *Config) setAuth(in func(string) string, getenv Getenv) error {
 		if strings.ContainsAny(c.AccessToken, " \t\r\n") {
 			return errors.New("access-token contains white space: pass the token alone, without \"Bearer \"")
 		}
+		if tooShort(c.AccessToken) {
+			return fmt.Errorf("access-token is shorter than %d characters, so it is not a token: %s; pass the whole bearer token", MinSecretLen, shortSecretHarm)
+		}
 		return nil
 	case !anyCred:
 		return errors.New("no credentials: give tenant-id, client-id and client-secret, or access-token")
@@ -293,8 +299,22 @@ func (c *Config) setAuth(in func(string) string, getenv Getenv) error {
 	if c.ClientSecret == "" {
 		return c.setOIDC(in, getenv)
 	}
+	if tooShort(c.ClientSecret) {
+		return fmt.Errorf("client-secret is shorter than %d characters, so it is not a client secret: %s; pass the secret's Value (Azure AD's are about 40 characters)", MinSecretLen, shortSecretHarm)
+	}
 	return nil
 }
+
+// MinSecretLen is the shortest client-secret or access-token accepted. The
+// runner masks a secret wherever it appears in the rest of the job, and drops
+// every job output that contains it (JobExtension.cs): a value of a few
+// characters would blank out ordinary words and outputs. The value itself is
+// never echoed.
+const MinSecretLen = 8
+
+const shortSecretHarm = "the runner masks a secret everywhere in the rest of the job, and so short a value would blank out ordinary text in the log and drop every job output that contains it"
+
+func tooShort(secret string) bool { return utf8.RuneCountInString(secret) < MinSecretLen }
 
 // setOIDC prepares sign-in with the job's OIDC token, which the runner offers
 // only to jobs with permissions: id-token: write.

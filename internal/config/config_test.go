@@ -149,6 +149,46 @@ func TestBadInputsNameTheInput(t *testing.T) {
 	}
 }
 
+// TestShortSecretsRefused: a client-secret or access-token of under 8
+// characters is refused before any request, naming the input, never echoing
+// the value, and is not handed out for masking (which would blank out its
+// every occurrence for the rest of the job).
+func TestShortSecretsRefused(t *testing.T) {
+	token := func(v string) map[string]string {
+		return with(map[string]string{"tenant-id": "<unset>", "client-id": "<unset>", "client-secret": "<unset>", "access-token": v})
+	}
+	for _, tc := range []struct {
+		name, value string
+		in          map[string]string
+		want        string
+	}{
+		{"client-secret of 1", "~", with(map[string]string{"client-secret": "~"}), "client-secret is shorter than 8 characters"},
+		{"client-secret of 7", "Zq8~xR2", with(map[string]string{"client-secret": "Zq8~xR2"}), "client-secret is shorter than 8 characters"},
+		{"client-secret of 7 runes", "ééééééé", with(map[string]string{"client-secret": "ééééééé"}), "client-secret is shorter than 8 characters"},
+		{"access-token of 3", "T0k", token("T0k"), "access-token is shorter than 8 characters"},
+		{"access-token of 7", "eyJ0eXA", token("eyJ0eXA"), "access-token is shorter than 8 characters"},
+	} {
+		_, err := Load(env(tc.in))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "masks") {
+			t.Errorf("%s: err = %v; want it to say %q and why", tc.name, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), tc.value) {
+			t.Errorf("%s: the error repeats the value: %v", tc.name, err)
+		}
+		if got := Secrets(env(tc.in)); len(got) != 0 {
+			t.Errorf("%s: secrets = %q; a refused short value must not be masked", tc.name, got)
+		}
+	}
+	for _, in := range []map[string]string{with(map[string]string{"client-secret": "12345678"}), token("abcdefgh")} {
+		if _, err := Load(env(in)); err != nil {
+			t.Errorf("8 characters: %v", err)
+		}
+		if got := Secrets(env(in)); len(got) != 1 {
+			t.Errorf("8 characters: secrets = %q", got)
+		}
+	}
+}
+
 func TestSecretsInWrongInputsAreNotEchoed(t *testing.T) {
 	_, err := Load(env(with(map[string]string{"client-id": "s3cret-value"})))
 	if err == nil || strings.Contains(err.Error(), "s3cret-value") {

@@ -37,7 +37,7 @@ func FuzzLoad(f *testing.F) {
 	f.Fuzz(func(t *testing.T, pub, offer, op, timeout, initial, max, stop, annotate, api string) {
 		in := map[string]string{
 			"publisher-id": pub, "offer-id": offer, "operation-id": op, "timeout": timeout, "initial-interval": initial,
-			"max-interval": max, "stop-at-signoff": stop, "annotate": annotate, "api-url": api, "access-token": "t",
+			"max-interval": max, "stop-at-signoff": stop, "annotate": annotate, "api-url": api, "access-token": "fuzz-token",
 		}
 		c, err := Load(env(in))
 		if err != nil {
