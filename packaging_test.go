@@ -67,6 +67,12 @@ func TestActionYAMLMatchesTheBinary(t *testing.T) {
 	if runs := text[strings.Index(text, "\nruns:\n"):]; strings.Contains(runs, "INPUT_") || regexp.MustCompile(`(?m)^  env:`).MatchString(runs) {
 		t.Error("action.yml's runs passes INPUT_ variables through runs.env: the runner sets them, and the binary reads only INPUT_<NAME> with hyphens")
 	}
+	// The runner evaluates ${{ }} in action.yml's descriptions too, and with
+	// no context there a single one fails every job that uses the action
+	// ("Unrecognized named-value: 'github'", aws-cloudformation-github-deploy#61).
+	if strings.Contains(text, "${{") {
+		t.Error("action.yml holds a ${{ }} expression: the action would fail to load")
+	}
 	declared := regexp.MustCompile(`(?m)^  ([a-z-]+):$`).FindAllStringSubmatch(text[strings.Index(text, "\noutputs:\n"):strings.Index(text, "\nruns:\n")], -1)
 	if len(declared) != len(outputs) {
 		t.Errorf("action.yml declares %d outputs, the binary sets %d", len(declared), len(outputs))

@@ -533,3 +533,80 @@ func TestStart(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigureFileInTheWorkspace: the runner rewrites an input that starts
+// with the host's workspace to /github/workspace/…, so configure-file may
+// arrive absolute; inside GITHUB_WORKSPACE it is read, outside it (by an
+// absolute path, .., or a symbolic link) it is refused before any request.
+func TestConfigureFileInTheWorkspace(t *testing.T) {
+	const doc = `{"$schema":"https://schema.mp.microsoft.com/schema/configure/2022-03-01-preview2","resources":[{"$schema":"https://schema.mp.microsoft.com/schema/submission/2022-03-01-preview2"}]}`
+	root := t.TempDir()
+	ws, outside := filepath.Join(root, "workspace"), filepath.Join(root, "outside")
+	for _, d := range []string{filepath.Join(ws, "release"), outside} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{filepath.Join(ws, "release", "configure.json"), filepath.Join(outside, "configure.json"), filepath.Join(root, "configure.json")} {
+		if err := os.WriteFile(f, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for link, target := range map[string]string{
+		filepath.Join(ws, "in.json"):      filepath.Join("release", "configure.json"),
+		filepath.Join(ws, "abs-in.json"):  filepath.Join(ws, "release", "configure.json"),
+		filepath.Join(ws, "out.json"):     filepath.Join(outside, "configure.json"),
+		filepath.Join(ws, "up.json"):      filepath.Join("..", "configure.json"),
+		filepath.Join(ws, "outside-dir"):  outside,
+		filepath.Join(ws, "release", "l"): "..",
+	} {
+		if err := os.Symlink(target, link); err != nil {
+			t.Skipf("symbolic links: %v", err)
+		}
+	}
+	// A workspace reached through a symbolic link is the same workspace.
+	wsLink := filepath.Join(root, "ws-link")
+	if err := os.Symlink(ws, wsLink); err != nil {
+		t.Fatal(err)
+	}
+	load := func(workspace, path string) error {
+		m := with(map[string]string{"api": "product-ingestion", "publisher-id": "<unset>", "offer-id": "<unset>", "operation-id": "<unset>",
+			"start": "configure", "configure-file": path})
+		m["GITHUB_WORKSPACE"] = workspace
+		c, err := Load(env(m))
+		if err == nil && string(c.ConfigureDoc) != doc {
+			t.Errorf("%s: read %q", path, c.ConfigureDoc)
+		}
+		return err
+	}
+	for _, tc := range []struct{ name, workspace, path string }{
+		{"relative inside", ws, "release/configure.json"},
+		{"relative, .. that stays inside", ws, "release/../release/configure.json"},
+		{"absolute inside", ws, filepath.Join(ws, "release", "configure.json")},
+		{"absolute inside, the runner's form", wsLink, filepath.Join(wsLink, "release", "configure.json")},
+		{"absolute inside the resolved workspace", wsLink, filepath.Join(ws, "release", "configure.json")},
+		{"symlink inside pointing inside", ws, "in.json"},
+		{"symlink inside pointing inside, absolute target", ws, "abs-in.json"},
+		{"through a symlinked directory that stays inside", ws, "release/l/in.json"},
+	} {
+		if err := load(tc.workspace, tc.path); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+	for _, tc := range []struct{ name, path, want string }{
+		{"absolute outside", filepath.Join(outside, "configure.json"), "must be a path inside the workspace " + ws},
+		{"absolute, the workspace's sibling", ws + "2/configure.json", "must be a path inside the workspace"},
+		{"absolute, .. out of the workspace", filepath.Join(ws, "..", "configure.json"), "must be a path inside the workspace"},
+		{"relative ../x", "../configure.json", "must be a path inside the workspace"},
+		{"relative, .. further in", "release/../../outside/configure.json", "must be a path inside the workspace"},
+		{"symlink inside pointing outside", "out.json", "leads outside the workspace"},
+		{"symlink inside pointing up", "up.json", "leads outside the workspace"},
+		{"symlinked directory pointing outside", "outside-dir/configure.json", "leads outside the workspace"},
+		{"the workspace itself", ".", "cannot be read"},
+	} {
+		err := load(ws, tc.path)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "configure-file") {
+			t.Errorf("%s: %v; want an error naming configure-file, containing %q", tc.name, err, tc.want)
+		}
+	}
+}

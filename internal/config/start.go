@@ -2,10 +2,12 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,7 +100,7 @@ func (c *Config) setIngestionStart(in func(string) string, getenv Getenv) error 
 	}
 	path := in("configure-file")
 	if path == "" {
-		return errors.New("start: configure needs configure-file: the path, relative to the workspace, of the configure document to POST")
+		return errors.New("start: configure needs configure-file: the path of the configure document to POST, relative to the workspace or absolute under it")
 	}
 	if len(c.Targets) > 1 {
 		return errors.New("start: configure sends one document, which starts one job: give at most one product-id or external-id (the product the document publishes, to name its submission)")
@@ -111,26 +113,22 @@ func (c *Config) setIngestionStart(in func(string) string, getenv Getenv) error 
 	return nil
 }
 
-// readConfigure reads the configure document at path, relative to the
-// workspace, and checks what the API would refuse anyway: JSON, a configure
-// $schema, a non-empty resources array.
+// readConfigure reads the configure document at path and checks what the API
+// would refuse anyway: JSON, a configure $schema, a non-empty resources array.
 func readConfigure(path string, getenv Getenv) ([]byte, error) {
-	if filepath.IsAbs(path) || strings.HasPrefix(filepath.Clean(path), "..") {
-		return nil, fmt.Errorf("configure-file %q must be a path inside the workspace, relative to it", path)
-	}
-	workspace := getenv("GITHUB_WORKSPACE")
-	if workspace == "" {
-		workspace = "."
-	}
-	f, err := os.Open(filepath.Join(workspace, filepath.Clean(path)))
+	file, err := workspaceFile(path, getenv("GITHUB_WORKSPACE"))
 	if err != nil {
-		return nil, fmt.Errorf("configure-file %q cannot be read: %v", path, errors.Unwrap(err))
+		return nil, err
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("configure-file %q cannot be read: %v", path, reason(err))
 	}
 	defer f.Close()
 	doc, err := io.ReadAll(io.LimitReader(f, maxConfigureFile+1))
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("configure-file %q cannot be read: %v", path, err)
+		return nil, fmt.Errorf("configure-file %q cannot be read: %v", path, reason(err))
 	case len(doc) > maxConfigureFile:
 		return nil, fmt.Errorf("configure-file %q is larger than %d MiB", path, maxConfigureFile>>20)
 	}
@@ -149,6 +147,57 @@ func readConfigure(path string, getenv Getenv) ([]byte, error) {
 		return nil, fmt.Errorf("configure-file %q needs a non-empty resources array: the resources to create or update", path)
 	}
 	return doc, nil
+}
+
+// workspaceFile resolves configure-file to a file inside the workspace: a
+// path relative to it, or an absolute one under it. The runner rewrites every
+// input that starts with the host's workspace path to /github/workspace/…
+// (ContainerInfo.TranslateToContainerPath), so ${{ github.workspace }}/x.json
+// arrives absolute, under GITHUB_WORKSPACE. Nothing outside is read: no
+// .. escape, no symbolic link (of the file or of a directory on its way) that
+// leads out; both the workspace and the file are resolved before comparing.
+func workspaceFile(path, workspace string) (string, error) {
+	ws, err := filepath.Abs(cmp.Or(workspace, "."))
+	if err != nil {
+		return "", fmt.Errorf("configure-file %q cannot be read: the workspace %q: %v", path, workspace, err)
+	}
+	realWS, err := filepath.EvalSymlinks(ws)
+	if err != nil {
+		return "", fmt.Errorf("configure-file %q cannot be read: the workspace %s: %v", path, ws, reason(err))
+	}
+	full := path
+	if !filepath.IsAbs(full) {
+		full = filepath.Join(ws, full)
+	}
+	full = filepath.Clean(full)
+	// An absolute path may name the workspace as given or as resolved.
+	if !within(ws, full) && !within(realWS, full) {
+		return "", fmt.Errorf("configure-file %q must be a path inside the workspace %s: relative to it, or absolute under it", path, ws)
+	}
+	real, err := filepath.EvalSymlinks(full)
+	if err != nil {
+		return "", fmt.Errorf("configure-file %q cannot be read: %v", path, reason(err))
+	}
+	if !within(realWS, real) {
+		return "", fmt.Errorf("configure-file %q leads outside the workspace %s through a symbolic link: the configure document must be a file in the workspace", path, ws)
+	}
+	return real, nil
+}
+
+// reason is what went wrong with a file, without the path: the error names
+// the input as given.
+func reason(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// within reports whether the clean path p is dir or lies under it.
+func within(dir, p string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && !filepath.IsAbs(rel) && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // jsonProblem says where a JSON document goes wrong: the line, and what.
