@@ -259,7 +259,28 @@ func Load(getenv Getenv) (Config, error) {
 	if c.Annotate, err = parseAnnotate(in("annotate")); err != nil {
 		return c, err
 	}
+	if c.Wait {
+		c.warnStops(in("timeout"), in("stall-after"))
+	}
 	return c, nil
+}
+
+// HostedJobLimit is how long a job may run on a GitHub-hosted runner (the
+// default job timeout, and its maximum there; self-hosted jobs may run 5
+// days).
+const HostedJobLimit = 6 * time.Hour
+
+// warnStops warns of a wait that something else ends first. The runner
+// stops a job at its timeout, and a step at its timeout-minutes, with the
+// same SIGINT as a cancel: the gate then ends interrupted, never reaching
+// its own timeout; and a stall-after not shorter than timeout never fires.
+func (c *Config) warnStops(timeout, stallAfter string) {
+	if c.Timeout > HostedJobLimit {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("timeout %s is longer than the 6 hours a job may run on GitHub-hosted runners: there the runner stops the job first and the gate ends interrupted, not timed-out; for a publish that takes longer, check it with wait: false on a schedule", timeout))
+	}
+	if c.StallAfter > 0 && c.StallAfter >= c.Timeout {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("stall-after %s is not shorter than timeout %s, so it can never fire: the wait ends at timeout first; give a shorter stall-after, or leave it empty", stallAfter, timeout))
+	}
 }
 
 func (c *Config) setAuth(in func(string) string, getenv Getenv) error {

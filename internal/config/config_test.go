@@ -305,6 +305,43 @@ func TestIntervalPerAPI(t *testing.T) {
 	}
 }
 
+// TestStopWarnings: a hosted job ends at 6 h with the same SIGINT as a
+// cancel, so a longer timeout ends interrupted; a stall-after not shorter than
+// timeout can never fire. Both warned of, neither refused; with wait: false
+// (one check) neither applies.
+func TestStopWarnings(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   map[string]string
+		want []string
+	}{
+		{"6h", map[string]string{"timeout": "6h"}, nil},
+		{"6h1s", map[string]string{"timeout": "6h0m1s"}, []string{"timeout 6h0m1s is longer than the 6 hours a job may run on GitHub-hosted runners", "interrupted, not timed-out", "wait: false on a schedule"}},
+		{"48h", map[string]string{"timeout": "48h"}, []string{"timeout 48h is longer than the 6 hours"}},
+		{"stall-after shorter", map[string]string{"timeout": "5h", "stall-after": "4h"}, nil},
+		{"stall-after equal", map[string]string{"timeout": "5h", "stall-after": "300m"}, []string{"stall-after 300m is not shorter than timeout 5h, so it can never fire"}},
+		{"the old quick start", map[string]string{"timeout": "5h", "stall-after": "36h"}, []string{"stall-after 36h is not shorter than timeout 5h"}},
+		{"stall-after longer than the default timeout", map[string]string{"stall-after": "2h"}, []string{"stall-after 2h is not shorter than timeout 60m"}},
+		{"both", map[string]string{"timeout": "8h", "stall-after": "8h"}, []string{"timeout 8h is longer", "stall-after 8h is not shorter than timeout 8h"}},
+		{"wait: false", map[string]string{"timeout": "8h", "stall-after": "36h", "wait": "false"}, nil},
+	} {
+		c, err := Load(env(with(tc.in)))
+		if err != nil {
+			t.Errorf("%s: %v; a warning, not an error", tc.name, err)
+			continue
+		}
+		all := strings.Join(c.Warnings, "\n")
+		if len(tc.want) == 0 && len(c.Warnings) != 0 {
+			t.Errorf("%s: warnings %q; want none", tc.name, c.Warnings)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(all, w) {
+				t.Errorf("%s: warnings %q; want one saying %q", tc.name, c.Warnings, w)
+			}
+		}
+	}
+}
+
 func TestParseLocationRefusesTricks(t *testing.T) {
 	for _, v := range []string{
 		"/api/publishers/contoso/offers/../operations/" + guid,
