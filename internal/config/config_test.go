@@ -620,7 +620,7 @@ func TestConfigureFileInTheWorkspace(t *testing.T) {
 		{"relative inside", ws, "release/configure.json"},
 		{"relative, .. that stays inside", ws, "release/../release/configure.json"},
 		{"absolute inside", ws, filepath.Join(ws, "release", "configure.json")},
-		{"absolute inside, the runner's form", wsLink, filepath.Join(wsLink, "release", "configure.json")},
+		{"absolute inside, the workspace through a symbolic link", wsLink, filepath.Join(wsLink, "release", "configure.json")},
 		{"absolute inside the resolved workspace", wsLink, filepath.Join(ws, "release", "configure.json")},
 		{"symlink inside pointing inside", ws, "in.json"},
 		{"symlink inside pointing inside, absolute target", ws, "abs-in.json"},
