@@ -279,3 +279,42 @@ func TestREADMEQuickStartIsTheExample(t *testing.T) {
 		t.Error("README's quick start differs from examples/publish-and-go-live.yml")
 	}
 }
+
+func readText(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestDockerfileBaseIsPinned: every base image is pinned by digest, so a
+// rebuild of a commit uses the toolchain it was tested with, and nothing is
+// pulled that the file does not name.
+func TestDockerfileBaseIsPinned(t *testing.T) {
+	df := readText(t, "Dockerfile")
+	// A syntax directive makes BuildKit pull a frontend image from Docker Hub.
+	if regexp.MustCompile(`(?mi)^#\s*syntax\s*=`).MatchString(df) {
+		t.Error("the Dockerfile has a # syntax= line")
+	}
+	from := regexp.MustCompile(`(?mi)^FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?\s*$`).FindAllStringSubmatch(df, -1)
+	if n := len(regexp.MustCompile(`(?mi)^FROM\s`).FindAllString(df, -1)); n == 0 || n != len(from) {
+		t.Fatalf("read %d of %d FROM lines", len(from), n)
+	}
+	pinned := regexp.MustCompile(`^[a-z0-9][a-z0-9./_-]*(:[\w.-]+)?@sha256:[0-9a-f]{64}$`)
+	stages := map[string]bool{}
+	for _, m := range from {
+		if image := m[1]; image != "scratch" && !stages[strings.ToLower(image)] && !pinned.MatchString(image) {
+			t.Errorf("FROM %s is not pinned by digest (name:tag@sha256:…)", image)
+		}
+		if m[2] != "" {
+			stages[strings.ToLower(m[2])] = true
+		}
+	}
+	// Dependabot's docker ecosystem moves the pin; it reads the Dockerfile
+	// in the directory it is given.
+	if !regexp.MustCompile(`(?m)^  - package-ecosystem: docker\n    directory: /\n`).MatchString(readText(t, ".github/dependabot.yml")) {
+		t.Error("dependabot.yml does not watch the Dockerfile at / (package-ecosystem: docker)")
+	}
+}
