@@ -64,7 +64,7 @@ func TestDecodeNeverFails(t *testing.T) {
 
 func TestString(t *testing.T) {
 	for in, want := range map[apitime.Time]string{
-		"2022-06-02T12:25:56.651":             "2022-06-02T12:25:56.651Z", // zoneless: shown as the UTC it is
+		"2022-06-02T12:25:56.651":              "2022-06-02T12:25:56.651Z", // zoneless: shown as the UTC it is
 		"2022-03-01-preview2T13:32:43.123456Z": "2022-03-01-preview2T13:32:43.123456Z",
 		"0001-01-01":                           "0001-01-01",
 		"":                                     "",
