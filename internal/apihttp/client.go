@@ -6,6 +6,7 @@ package apihttp
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -154,6 +155,7 @@ func (c *Client) DoJSON(ctx context.Context, method, call, target string, payloa
 				Hint:       c.explain(resp.Status),
 				Detail:     serverDetail(resp.Body),
 				Body:       resp.Body,
+				emptyBody:  len(bytes.TrimSpace(resp.Body)) == 0,
 				Wait:       RetryAfter(resp.Header, time.Now()),
 				Retry:      retryable(resp.Status),
 			}
@@ -266,7 +268,9 @@ func DecodeList[T any](body []byte, what string) ([]T, error) {
 }
 
 // DecodePage is DecodeList for a paged list: the envelope's "@nextLink" too,
-// read in the same pass ("" for a bare array, or the last page).
+// read in the same pass ("" for a bare array, or the last page). The same
+// back end's older API spells it "nextLink"; either is read, so a page is
+// never taken for the last because of a spelling.
 func DecodePage[T any](body []byte, what string) (list []T, next string, err error) {
 	body = bytes.TrimLeft(body, " \t\r\n")
 	if len(body) > 0 && body[0] == '[' {
@@ -278,6 +282,7 @@ func DecodePage[T any](body []byte, what string) (list []T, next string, err err
 	var wrapped struct {
 		Value    *[]T   `json:"value"`
 		NextLink string `json:"@nextLink"`
+		Next     string `json:"nextLink"`
 	}
 	if err := json.Unmarshal(body, &wrapped); err != nil {
 		return nil, "", fmt.Errorf("decoding %s: %w", what, err)
@@ -285,7 +290,7 @@ func DecodePage[T any](body []byte, what string) (list []T, next string, err err
 	if wrapped.Value == nil {
 		return nil, "", fmt.Errorf("decoding %s: %w", what, ErrNoList)
 	}
-	return *wrapped.Value, wrapped.NextLink, nil
+	return *wrapped.Value, cmp.Or(wrapped.NextLink, wrapped.Next), nil
 }
 
 // ErrNoList is DecodeList's error for an object without a "value" list.

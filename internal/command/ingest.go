@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
@@ -160,6 +161,10 @@ type ingestionProduct struct {
 	looks  int
 	// known are submissions listed before the start request: not its own.
 	known []string
+
+	// followedTarget is the target of the entry followed: one id can stand
+	// under two (a go-live leaves preview and live on one submission).
+	followedTarget string
 }
 
 // giveUpAfter is how many looks a lost start's submission gets to appear:
@@ -217,7 +222,7 @@ func (p *ingestionProduct) fetch(ctx context.Context) (snapshot.Operation, error
 	if _, ok := ingestion.ParseSubmissionID(sub.ID); !ok {
 		return snapshot.Operation{}, fmt.Errorf("product %s: the API named its submission %q, which is not submission/{product}/{id}", productID, sub.ID)
 	}
-	p.followed = sub.ID
+	p.followed, p.followedTarget = sub.ID, sub.Target.TargetType
 	p.log.Logf("Following %s", sub.Describe())
 	return sub.Snapshot(), nil
 }
@@ -231,6 +236,23 @@ func (p *ingestionProduct) current(ctx context.Context, productID string) (snaps
 	}
 	if err != nil {
 		return snapshot.Operation{}, err
+	}
+	if !strings.EqualFold(sub.Target.TargetType, p.followedTarget) && !strings.EqualFold(sub.Target.TargetType, p.target) {
+		// The answer is the entry of this id under another target (a live
+		// one completed beside our preview running): the list has ours,
+		// and the target's own entry decides.
+		subs, err := p.client.Submissions(ctx, productID)
+		if err != nil {
+			return snapshot.Operation{}, err
+		}
+		own, ok := ingestion.Entry(subs, p.followed, p.target)
+		if !ok {
+			own, ok = ingestion.Entry(subs, p.followed, p.followedTarget)
+		}
+		if !ok {
+			return snapshot.Operation{}, fmt.Errorf("submission %s answers as a %s submission, and product %s no longer lists it for %s: it was superseded by a newer publish", p.followed, sub.Target.TargetType, productID, p.followedTarget)
+		}
+		sub = own
 	}
 	return sub.Snapshot(), nil
 }

@@ -3,6 +3,7 @@
 package cpp
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -57,7 +58,7 @@ func (c *Client) Publish(ctx context.Context, publisher, offer, emails string) (
 	if err != nil {
 		return "", err
 	}
-	return resp.Header.Get("Location"), nil
+	return location(resp.Header), nil
 }
 
 // GoLive makes the offer's preview live (POST …/offers/{offer}/golive). It
@@ -67,7 +68,7 @@ func (c *Client) GoLive(ctx context.Context, publisher, offer string) (string, e
 	if err != nil {
 		return "", err
 	}
-	return resp.Header.Get("Location"), nil
+	return location(resp.Header), nil
 }
 
 // Cancel asks the API to cancel the operation in progress on the offer
@@ -78,7 +79,14 @@ func (c *Client) Cancel(ctx context.Context, publisher, offer string) (string, e
 	if err != nil {
 		return "", err
 	}
-	return resp.Header.Get("Location"), nil
+	return location(resp.Header), nil
+}
+
+// location is where a started operation can be followed: Location (the
+// 2020+ docs, relative) or, from the 2018 docs and the clients written then,
+// Operation-Location (absolute).
+func location(h http.Header) string {
+	return cmp.Or(h.Get("Location"), h.Get("Operation-Location"))
 }
 
 // URL builds the request URL under /api, every segment path-escaped.

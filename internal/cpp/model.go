@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
+	"github.com/marketplace-gate/marketplace-gate/internal/apitime"
 	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 )
 
@@ -16,13 +18,37 @@ type Submission struct {
 	SubmissionType  string `json:"submissionType"`
 	SubmissionState string `json:"submissionState"`
 	Slot            string `json:"slot"`
-	ChangedTime     string `json:"changedTime"`
+	// ChangedTime is as sent: with 3 to 7 fraction digits, and with or
+	// without a zone (the offers list has shown 2022-06-02T12:25:56.651).
+	// Changed reads it.
+	ChangedTime string `json:"changedTime"`
 }
 
+// UnmarshalJSON reads the entry with changedTime of any JSON type, so an odd
+// one never fails the list (it then reads as no time).
+func (s *Submission) UnmarshalJSON(b []byte) error {
+	type plain Submission
+	var v struct {
+		plain
+		ChangedTime apitime.Time `json:"changedTime"` // shallower: wins over plain's
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*s = Submission(v.plain)
+	s.ChangedTime = string(v.ChangedTime)
+	return nil
+}
+
+// Changed is when the operation last changed, if the API says readably; a
+// zoneless time is UTC. Unreadable or unset is no time: never "changed
+// since" anything.
+func (s Submission) Changed() (time.Time, bool) { return apitime.Parse(s.ChangedTime) }
+
 // Describe names the operation for a log line: its id, type, state and when
-// it last changed.
+// it last changed (in UTC when it reads).
 func (s Submission) Describe() string {
-	return fmt.Sprintf("operation %s (%s, %s, changed %s)", s.ID, s.SubmissionType, s.SubmissionState, s.ChangedTime)
+	return fmt.Sprintf("operation %s (%s, %s, changed %s)", s.ID, s.SubmissionType, s.SubmissionState, apitime.Time(s.ChangedTime))
 }
 
 // Running is the offer's running operation, if one runs (only one can).

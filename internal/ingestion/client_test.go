@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
+	"github.com/marketplace-gate/marketplace-gate/internal/apitime"
 	"github.com/marketplace-gate/marketplace-gate/internal/ingestion"
 	"github.com/marketplace-gate/marketplace-gate/internal/simulator"
 	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
@@ -170,10 +171,73 @@ func TestDecodeJobStatusTolerance(t *testing.T) {
 	}
 }
 
+// TestFailedJobAnyShape: job errors' details come as an array, {}, null or
+// not at all, at any depth, and times in any form: the failed job is read as
+// failed on the poll that shows it, each error an error message carrying
+// every message of its tree. Before, details {} failed the decode and the
+// gate waited to its timeout.
+func TestFailedJobAnyShape(t *testing.T) {
+	const head = `{"jobId":"j","jobStatus":"completed","jobResult":"failed",`
+	for name, tc := range map[string]struct {
+		body string
+		want []string
+	}{
+		"details {}":            {head + `"errors":[{"code":"internalServerError","message":"Certification failed.","details":{}}]}`, []string{"internalServerError: Certification failed."}},
+		"details null":          {head + `"errors":[{"code":"conflict","message":"m","details":null}]}`, []string{"conflict: m"}},
+		"details missing":       {head + `"errors":[{"code":"Conflict","message":"The start date should be defined"}]}`, []string{"Conflict: The start date should be defined"}},
+		"details {} two deep":   {head + `"errors":[{"code":"a","message":"m","details":[{"code":"b","message":"n","details":{}}]}]}`, []string{"a: m; b: n"}},
+		"details one object":    {head + `"errors":[{"code":"a","message":"m","details":{"code":"invalidState","message":"Certification"}}]}`, []string{"a: m; invalidState: Certification"}},
+		"errors one object":     {head + `"errors":{"code":"a","message":"m"}}`, []string{"a: m"}},
+		"errors {}":             {head + `"errors":{}}`, nil},
+		"errors null":           {head + `"errors":null}`, nil},
+		"two errors":            {head + `"errors":[{"code":"a","message":"one"},{"code":"b","message":"two","resourceId":"plan/p/x"}]}`, []string{"a: one", "b: two (resource plan/p/x)"}},
+		"odd times":             {head + `"jobStart":"2022-03-01-preview2T13:32:43Z","jobEnd":0,"errors":[{"message":"x"}]}`, []string{"x"}},
+		"unset end, zoneless":   {head + `"jobStart":"2022-06-13T09:59:34.3049612","jobEnd":"0001-01-01T00:00:00","errors":[{"message":"y"}]}`, []string{"y"}},
+		"date-only end, object": {head + `"jobStart":{"t":1},"jobEnd":"0001-01-01","errors":["z"]}`, []string{"z"}},
+	} {
+		st, err := ingestion.DecodeJobStatus([]byte(tc.body))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		op := st.Snapshot()
+		if s, _ := op.State(); s != snapshot.StateFailed {
+			t.Errorf("%s: state %q, want failed", name, op.Status)
+		}
+		msgs := op.Steps[0].Messages
+		if len(msgs) != len(tc.want) {
+			t.Errorf("%s: messages %+v, want %q", name, msgs, tc.want)
+			continue
+		}
+		for i, m := range msgs {
+			if m.Level != "error" || m.HTML != tc.want[i] {
+				t.Errorf("%s: message %d is %s %q, want error %q", name, i, m.Level, m.HTML, tc.want[i])
+			}
+		}
+	}
+	// The message's time: the end when set, else the start, shown in UTC.
+	st, _ := ingestion.DecodeJobStatus([]byte(head + `"jobStart":"2022-06-13T09:59:34.3049612","jobEnd":"0001-01-01T00:00:00","errors":["e"]}`))
+	if ts := st.Snapshot().Steps[0].Messages[0].Timestamp; ts != "2022-06-13T09:59:34.3049612Z" {
+		t.Errorf("message time %q, want the start in UTC", ts)
+	}
+	if _, ok := st.Started(); !ok {
+		t.Error("a zoneless jobStart is not read")
+	}
+	st, _ = ingestion.DecodeJobStatus([]byte(head + `"jobStart":"2022-03-01-preview2T13:32:43Z","errors":[]}`))
+	if at, ok := st.Started(); ok || !at.IsZero() {
+		t.Errorf("a broken jobStart read as %v", at)
+	}
+}
+
+func running(s ingestion.Submission) ingestion.Submission {
+	s.Status, s.Result = "running", "pending"
+	return s
+}
+
 func TestNewestSubmission(t *testing.T) {
 	sub := func(id, target, created string) ingestion.Submission {
 		var s ingestion.Submission
-		s.ID, s.Target.TargetType, s.Created, s.Status, s.Result = id, target, created, "completed", "succeeded"
+		s.ID, s.Target.TargetType, s.Created, s.Status, s.Result = id, target, apitime.Time(created), "completed", "succeeded"
 		return s
 	}
 	draft := sub("0", "draft", "")
@@ -203,6 +267,18 @@ func TestNewestSubmission(t *testing.T) {
 		"since: a new live stands for preview": {[]ingestion.Submission{draft, sub("new-live", "live", "2026-11-21T10:00:00Z")}, "preview", since, "new-live"},
 		"since: undated does not count":        {[]ingestion.Submission{sub("a", "preview", "?"), sub("b", "preview", "")}, "preview", since, ""},
 		"since: another time zone":             {[]ingestion.Submission{sub("tz", "preview", "2026-11-21T10:30:00+01:00")}, "preview", since, "tz"},
+		// Times as the live service sends them: a zoneless one is UTC and reads;
+		// the unset sentinel, a date alone before the bound, or a broken one prove nothing.
+		"since: zoneless is UTC":       {[]ingestion.Submission{sub("utc", "preview", "2026-11-21T09:00:00.1234")}, "preview", since, "utc"},
+		"since: zoneless, just before": {[]ingestion.Submission{sub("utc", "preview", "2026-11-21T08:59:59.9999999")}, "preview", since, ""},
+		"since: unset and broken":      {[]ingestion.Submission{sub("a", "preview", "0001-01-01T00:00:00"), sub("b", "preview", "0001-01-01"), sub("c", "preview", "2022-03-01-preview2T13:32:43Z")}, "preview", since, ""},
+		// The target's own entry decides: a live entry of the same id (a
+		// go-live leaves both on one submission; cloudpub's list reuses /0)
+		// that completed says nothing of the preview still running.
+		"since: own entry beside live of its id": {[]ingestion.Submission{sub("x", "live", "2026-11-21T10:00:00Z"), running(sub("x", "preview", "2026-11-21T10:00:00Z"))}, "preview", since, "x/preview"},
+		"since: own entry undated, same id":      {[]ingestion.Submission{sub("x", "live", "2026-11-21T10:00:00Z"), running(sub("x", "preview", "?"))}, "preview", since, "x/preview"},
+		"since: own entry older, same id":        {[]ingestion.Submission{running(sub("x", "preview", "2026-11-01T10:00:00Z")), sub("x", "live", "2026-11-21T10:00:00Z")}, "preview", since, "x/preview"},
+		"since: live stands in, other id":        {[]ingestion.Submission{running(sub("y", "preview", "2026-11-01T10:00:00Z")), sub("x", "live", "2026-11-21T10:00:00Z")}, "preview", since, "x/live"},
 	} {
 		got, ok := ingestion.Newest(tc.subs, tc.target, tc.since)
 		if tc.since.IsZero() {
@@ -212,8 +288,12 @@ func TestNewestSubmission(t *testing.T) {
 			}
 			got, ok = ingestion.Latest(tc.subs, tc.target)
 		}
-		if ok != (tc.want != "") || got.ID != tc.want {
-			t.Errorf("%s: got %q (%v), want %q", name, got.ID, ok, tc.want)
+		id := got.ID
+		if strings.Contains(tc.want, "/") {
+			id += "/" + got.Target.TargetType
+		}
+		if ok != (tc.want != "") || id != tc.want {
+			t.Errorf("%s: got %q (%v), want %q", name, id, ok, tc.want)
 		}
 	}
 }

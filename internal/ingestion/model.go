@@ -1,7 +1,6 @@
 package ingestion
 
 import (
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,76 +8,34 @@ import (
 	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
+	"github.com/marketplace-gate/marketplace-gate/internal/apitime"
 )
 
 // JobStatus is a configure job's status (schema configure-status). The docs
-// spell the id both jobId and jobID; encoding/json matches either.
+// spell the id both jobId and jobID; encoding/json matches either. Times and
+// errors decode from any shape the service sends: a failed job must be read
+// on the poll that shows it, never turned into a decode error and a wait.
 type JobStatus struct {
-	JobID       string     `json:"jobId"`
-	JobStatus   string     `json:"jobStatus"` // notStarted | running | completed
-	JobResult   string     `json:"jobResult"` // pending | succeeded | failed | cancelled
-	JobStart    string     `json:"jobStart"`
-	JobEnd      string     `json:"jobEnd"`
-	ResourceURI string     `json:"resourceUri"`
-	Errors      []JobError `json:"errors"`
+	JobID       string       `json:"jobId"`
+	JobStatus   string       `json:"jobStatus"` // notStarted | running | completed
+	JobResult   string       `json:"jobResult"` // pending | succeeded | failed | cancelled
+	JobStart    apitime.Time `json:"jobStart"`
+	JobEnd      apitime.Time `json:"jobEnd"` // 0001-01-01 while unset; never a sign of the end
+	ResourceURI string       `json:"resourceUri"`
+	Errors      JobErrors    `json:"errors"`
 }
 
-// unsetTime reports the API's "not set" time: empty, or 0001-01-01 with or
-// without a time of day.
-func unsetTime(ts string) bool { return ts == "" || strings.HasPrefix(ts, "0001-01-01") }
-
-// Started is when the job started, if the API says.
-func (j *JobStatus) Started() (time.Time, bool) {
-	if unsetTime(j.JobStart) {
-		return time.Time{}, false
-	}
-	t, err := time.Parse(time.RFC3339Nano, j.JobStart)
-	return t, err == nil
-}
+// Started is when the job started, if the API says readably (the docs'
+// sample once sent 2022-03-01-preview2T13:32:43Z).
+func (j *JobStatus) Started() (time.Time, bool) { return j.JobStart.Parse() }
 
 // JobError is one entry of a job's errors: code, message, the resource it
-// concerns and nested details. Some clients model errors as plain strings,
-// so a bare string is accepted too.
-type JobError struct {
-	Code       string     `json:"code"`
-	Message    string     `json:"message"`
-	ResourceID string     `json:"resourceId"`
-	Details    []JobError `json:"details"`
-}
+// concerns and nested details (apihttp's error tree, shared with error bodies).
+type JobError = apihttp.Fault
 
-// UnmarshalJSON implements the tolerance described on JobError.
-func (e *JobError) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		*e = JobError{Message: s}
-		return nil
-	}
-	type plain JobError
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*e = JobError(p)
-	return nil
-}
-
-// Text renders the error on one line: code, message, resource, then details.
-func (e *JobError) Text() string {
-	var b strings.Builder
-	if e.Code != "" {
-		b.WriteString(e.Code)
-		b.WriteString(": ")
-	}
-	b.WriteString(cmp.Or(e.Message, "(no message)"))
-	if e.ResourceID != "" {
-		fmt.Fprintf(&b, " (resource %s)", e.ResourceID)
-	}
-	for i := range e.Details {
-		b.WriteString("; ")
-		b.WriteString(e.Details[i].Text())
-	}
-	return b.String()
-}
+// JobErrors are a job's errors: an array, one object, strings, {}, null or
+// nothing, at any depth of details, all read (see apihttp.Faults).
+type JobErrors = apihttp.Faults
 
 // Submission is one entry of GET submission/{productId} (schema submission).
 // The draft entry has no status, result or created.
@@ -88,10 +45,10 @@ type Submission struct {
 	Target  struct {
 		TargetType string `json:"targetType"` // draft | preview | live
 	} `json:"target"`
-	LifecycleState string `json:"lifecycleState"`
-	Status         string `json:"status"` // notStarted | running | completed
-	Result         string `json:"result"` // pending | succeeded | failed
-	Created        string `json:"created"`
+	LifecycleState string       `json:"lifecycleState"`
+	Status         string       `json:"status"` // notStarted | running | completed
+	Result         string       `json:"result"` // pending | succeeded | failed
+	Created        apitime.Time `json:"created"`
 }
 
 // Product is one entry of GET product?externalId=… (schema product).
@@ -199,11 +156,9 @@ func (s *Submission) Describe() string {
 	return fmt.Sprintf("submission %s (to %s, %s, created %s)", s.ID, s.Target.TargetType, strings.TrimSpace(s.Status+" "+s.Result), s.Created)
 }
 
-// CreatedAt is when the submission was created, if the API says so readably.
-func (s *Submission) CreatedAt() (time.Time, bool) {
-	t, err := time.Parse(time.RFC3339Nano, s.Created)
-	return t, err == nil && !unsetTime(s.Created)
-}
+// CreatedAt is when the submission was created, if the API says so readably:
+// a missing, unset or broken created is no time, so never "created since".
+func (s *Submission) CreatedAt() (time.Time, bool) { return s.Created.Parse() }
 
 // DecodeProducts reads GET product's {"value": […]} (or a bare array).
 func DecodeProducts(body []byte) ([]Product, error) {
@@ -213,9 +168,13 @@ func DecodeProducts(body []byte) ([]Product, error) {
 // Newest picks the submission that says where a publish to target stands:
 // the newest (by created) for that target created at or after since. A
 // submission pushed to live stands for preview too until a newer preview
-// submission exists, so for preview with none of its own the newest live one
-// is taken, within the same bound. A zero since finds nothing: without a
-// bound the newest is as likely an earlier publish's (Latest describes it).
+// submission exists, so for preview with none of its own created since, the
+// newest live one created since is taken. But the target's own entry
+// decides: when the list also holds a preview entry of that live one's id
+// (a go-live leaves both on one submission; cloudpub's recorded list shows
+// preview running beside live completed on one id), that entry is the
+// answer. A zero since finds nothing: without a bound the newest is as
+// likely an earlier publish's (Latest describes it).
 func Newest(subs []Submission, target string, since time.Time) (Submission, bool) {
 	if since.IsZero() {
 		return Submission{}, false
@@ -223,10 +182,31 @@ func Newest(subs []Submission, target string, since time.Time) (Submission, bool
 	if s, ok := newest(subs, target, since); ok {
 		return s, true
 	}
-	if strings.EqualFold(target, "preview") {
-		return newest(subs, "live", since)
+	if !strings.EqualFold(target, "preview") {
+		return Submission{}, false
 	}
-	return Submission{}, false
+	live, ok := newest(subs, "live", since)
+	if !ok {
+		return Submission{}, false
+	}
+	if own, ok := Entry(subs, live.ID, target); ok {
+		return own, true
+	}
+	return live, true
+}
+
+// Entry is the list's entry of submission id to exactly target (the last
+// listed, if several): one id can stand under two targets, and each entry
+// says where the submission stands for its own.
+func Entry(subs []Submission, id, target string) (Submission, bool) {
+	var found Submission
+	ok := false
+	for _, s := range subs {
+		if s.ID == id && strings.EqualFold(s.Target.TargetType, target) {
+			found, ok = s, true
+		}
+	}
+	return found, ok
 }
 
 // NewestTo is the newest submission to exactly target created at or after

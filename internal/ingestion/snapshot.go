@@ -27,9 +27,9 @@ func (j *JobStatus) Snapshot() snapshot.Operation {
 	if s, _ := snapshot.ParseState(st); s == snapshot.StateCompleted || s == snapshot.StateFailed || s == snapshot.StateCanceled {
 		step.ProgressPercentage = 100
 	}
-	ts := j.JobEnd
-	if unsetTime(ts) { // 0001-01-01, with or without a time: not ended yet
-		ts = j.JobStart
+	ts := j.JobEnd.String()
+	if _, ok := j.JobEnd.Parse(); !ok { // 0001-01-01, with or without a time: not ended yet
+		ts = j.JobStart.String()
 	}
 	for i := range j.Errors {
 		step.Messages = append(step.Messages, snapshot.Message{HTML: html.EscapeString(j.Errors[i].Text()), Level: "error", Timestamp: ts})
@@ -58,7 +58,7 @@ func (s *Submission) Snapshot() snapshot.Operation {
 		step.Messages = append(step.Messages, snapshot.Message{
 			HTML:      html.EscapeString(fmt.Sprintf("Submission %s to %s failed: Partner Center shows why on the offer's publish status page.", s.ID, target)),
 			Level:     "error",
-			Timestamp: s.Created,
+			Timestamp: s.Created.String(),
 		})
 	}
 	return snapshot.Operation{ID: s.ID, Status: st, SubmissionType: target, Steps: []snapshot.Step{step}}

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/apitime"
 )
 
 // Operation is one snapshot of a publishing operation, shaped as CPP's GET
@@ -62,7 +64,7 @@ type Message struct {
 
 // Messages are an operation's or a step's messages: the documented objects,
 // or bare strings, since the reference's property table calls messages an
-// "Array of strings".
+// "Array of strings". A timestamp is kept as sent, whatever its JSON type.
 type Messages []Message
 
 // UnmarshalJSON decodes a list of objects in one nested pass, and only a list
@@ -80,9 +82,19 @@ func (ms *Messages) UnmarshalJSON(b []byte) error {
 	for i, r := range raws {
 		if s, ok := asString(r); ok {
 			out[i] = Message{HTML: s, Level: "information"}
-		} else if err := json.Unmarshal(r, &out[i]); err != nil {
+			continue
+		}
+		// A timestamp of another JSON type does not fail the operation: it
+		// is only shown, and shown as sent.
+		var m struct {
+			HTML      string       `json:"messageHtml"`
+			Level     string       `json:"level"`
+			Timestamp apitime.Time `json:"timestamp"`
+		}
+		if err := json.Unmarshal(r, &m); err != nil {
 			return err
 		}
+		out[i] = Message{HTML: m.HTML, Level: m.Level, Timestamp: string(m.Timestamp)}
 	}
 	*ms = out
 	return nil
