@@ -1,5 +1,6 @@
 // Package simulator is an in-process Cloud Partner Portal, Partner Center
-// product-ingestion API and Azure AD token endpoint, faithful to the
+// product-ingestion API, Azure Resource Manager (a Compute Gallery) and
+// Azure AD token endpoint, faithful to the
 // reference pages and their quirks: the operation wrapped in a one-element
 // array, mixed status spellings, blocked steps; jobID spelled as the
 // ingestion docs spell it, tokens bound to their audience. The demo and the
