@@ -185,6 +185,13 @@ type publish struct {
 	outcome    outcome
 	ticks      int
 	canceled   bool
+	// failures, when set, are the errors of a job the simulator refused on
+	// its own judgement (a technical configuration Partner Center refuses).
+	failures []wireJobError
+	// resources are the technical configurations the job stored, for its detail.
+	resources []any
+	// landed, when set, runs once as the publish is first seen succeeded.
+	landed func()
 }
 
 func newIngestState(sc Scenario) *ingestState {
@@ -223,6 +230,9 @@ func (p *publish) done() bool {
 func (p *publish) observe(now time.Time) {
 	if p.done() && p.end.IsZero() {
 		p.end = now
+		if p.landed != nil && p.outcome == succeeds && !p.canceled {
+			p.landed()
+		}
 	}
 }
 
@@ -250,7 +260,10 @@ func (p *publish) status() wireJob {
 // on the submission; business validation fails on the resource posted (the
 // draft for a preview, the preview for a go-live) before any submission.
 func (p *publish) errors() []wireJobError {
-	plan := "plan/" + ProductID + "/contoso-gen2"
+	if p.failures != nil {
+		return p.failures
+	}
+	plan := PlanGen2ID
 	if p.outcome == rejects {
 		posted := DraftSubmissionID
 		if p.target == "live" {
@@ -307,6 +320,8 @@ func (s *Server) ingestRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+IngestionPath+"/submission/{product}", s.graph(s.submissions))
 	mux.HandleFunc("GET "+IngestionPath+"/submission/{product}/{submission}", s.graph(s.oneSubmission))
 	mux.HandleFunc("GET "+IngestionPath+"/product", s.graph(s.products))
+	mux.HandleFunc("GET "+IngestionPath+"/resource-tree/product/{product}", s.graph(s.resourceTree))
+	mux.HandleFunc("GET "+IngestionPath+"/virtual-machine-plan-technical-configuration/{product}/{plan}", s.graph(s.durableTechConfig))
 }
 
 // graph checks the bearer token (for Microsoft Graph) and $version before h runs.
@@ -370,6 +385,13 @@ func (s *Server) jobDetail(w http.ResponseWriter, r *http.Request) {
 	d := wireDetail{Schema: schemaBase + "configure-detail/" + IngestionVersion, Resources: []any{}}
 	switch {
 	case !done, p.outcome == rejects: // it created nothing
+	case len(p.resources) > 0:
+		d.Resources = append(d.Resources, p.resources...)
+		if p.submission != "" && s.ingest.detailSubmission {
+			sub := p.submissionView()
+			sub.LifecycleState = ""
+			d.Resources = append(d.Resources, sub)
+		}
 	case p.submission != "" && s.ingest.detailSubmission:
 		sub := p.submissionView()
 		sub.LifecycleState = ""
@@ -420,6 +442,9 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request) {
 	}
 	var resources []json.RawMessage
 	if err == nil {
+		s.mu.Lock()
+		s.image.bodies = append(s.image.bodies, body)
+		s.mu.Unlock()
 		err = json.Unmarshal(body, &doc)
 	}
 	switch {
@@ -436,10 +461,15 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, http.StatusBadRequest, "schemaValidationError", "The configure document's resources must be a non-empty array.")
 		return
 	}
-	target := ""
+	target, retired := "", ""
+	if strings.Contains(*doc.Schema, retiredHost) {
+		retired = *doc.Schema
+	}
+	var techs []json.RawMessage
 	for _, raw := range resources {
 		var res struct {
 			Schema string `json:"$schema"`
+			ID     string `json:"id"`
 			Target struct {
 				TargetType string `json:"targetType"`
 			} `json:"target"`
@@ -451,6 +481,16 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request) {
 		if tt := strings.ToLower(res.Target.TargetType); target == "" && strings.Contains(res.Schema, "/schema/submission/") && (tt == "preview" || tt == "live") {
 			target = tt
 		}
+		if retired == "" && strings.Contains(res.Schema, retiredHost) {
+			retired = res.Schema
+		}
+		if isTechConfig(res.Schema, res.ID) {
+			techs = append(techs, raw)
+		}
+	}
+	if retired != "" { // writes on the retired schema host are refused (partnercenter-cli-extension #235)
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"code": "badRequest", "message": "Schema " + retired + " could not be accessed"}})
+		return
 	}
 
 	s.mu.Lock()
@@ -462,6 +502,10 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request) {
 			s.ingest.nextSubmission += 1013 // ids grow, not by one
 		}
 	}
+	if len(techs) > 0 {
+		s.applyTechConfigs(p, techs)
+	}
+	s.image.follow(p)
 	s.ingest.publishes = append(s.ingest.publishes, p)
 	j := p.status()
 	drop := s.dropNow()

@@ -1,5 +1,6 @@
 // Package simulator is an in-process Cloud Partner Portal, Partner Center
-// product-ingestion API and Azure AD token endpoint, faithful to the
+// product-ingestion API, Azure Resource Manager (a Compute Gallery) and
+// Azure AD token endpoint, faithful to the
 // reference pages and their quirks: the operation wrapped in a one-element
 // array, mixed status spellings, blocked steps; jobID spelled as the
 // ingestion docs spell it, tokens bound to their audience. The demo and the
@@ -50,6 +51,9 @@ type Server struct {
 	plays     map[string]*play   // the operation played for each offer that has one
 	tokens    map[string]grant   // issued token → what it is good for
 	ingest    *ingestState       // the product-ingestion side
+	image     *imageState        // the product's resource trees
+	cppDocs   *cppState          // the CPP offer documents and their ETags
+	arm       *armState          // the Compute Gallery, as ARM serves it
 	idTokens  map[string]idToken // issued OIDC ID token → its claims
 	idTTL     time.Duration
 	requests  []Request
@@ -179,6 +183,9 @@ func New(sc Scenario, opts ...Option) *Server {
 		plays:     map[string]*play{Offer: {id: OperationID, scenario: sc, origin: sc, changed: time.Now(), kind: kindPublish}},
 		tokens:    map[string]grant{},
 		ingest:    newIngestState(sc),
+		image:     newImageState(),
+		cppDocs:   newCPPState(),
+		arm:       newARMState(),
 		idTokens:  map[string]idToken{},
 		idTTL:     5 * time.Minute,
 		tokenTTL:  time.Hour,
@@ -193,6 +200,9 @@ func New(sc Scenario, opts ...Option) *Server {
 	}
 	for _, p := range s.plays { // whatever the order of the options
 		p.idle = s.idle
+	}
+	for _, p := range s.ingest.publishes { // the publish in flight lands the draft as the options left it
+		s.image.follow(p)
 	}
 	s.routes()
 	return s
@@ -293,6 +303,8 @@ func (s *Server) routes() {
 	mux.HandleFunc("POST /api/publishers/{p}/offers/{o}/golive", s.api(s.goLive))
 	mux.HandleFunc("POST /api/publishers/{p}/offers/{o}/cancel", s.api(s.cancel))
 	s.ingestRoutes(mux)
+	s.cppOfferRoutes(mux)
+	s.armRoutes(mux)
 	s.mux = mux
 }
 
@@ -325,15 +337,20 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 const (
 	CPPResource   = "https://cloudpartner.azure.com"
 	GraphResource = "https://graph.microsoft.com"
+	ARMResource   = "https://management.azure.com"
 )
 
 // resource is the audience a token request asks for (v1 resource or v2
 // scope), "" when it is neither API's.
 func resource(r *http.Request) string {
-	for _, res := range []string{CPPResource, GraphResource} {
+	for _, res := range []string{CPPResource, GraphResource, ARMResource} {
 		if r.PostForm.Get("resource") == res || r.PostForm.Get("scope") == res+"/.default" {
 			return res
 		}
+	}
+	// ARM's audience is also written with a trailing slash, in both forms.
+	if r.PostForm.Get("resource") == ARMResource+"/" || r.PostForm.Get("scope") == ARMResource+"//.default" {
+		return ARMResource
 	}
 	return ""
 }
@@ -444,7 +461,7 @@ func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
 // Authorize issues a CPP token without the AAD endpoint, for tests that pass access-token.
 func (s *Server) Authorize() string { return s.AuthorizeFor(CPPResource) }
 
-// AuthorizeFor issues a token for resource (CPPResource or GraphResource).
+// AuthorizeFor issues a token for resource (CPPResource, GraphResource or ARMResource).
 func (s *Server) AuthorizeFor(resource string) string {
 	tok := "sim-token-" + randomHex()
 	s.mu.Lock()
