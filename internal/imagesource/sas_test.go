@@ -40,7 +40,7 @@ func q(key, value string) string {
 }
 
 const (
-	osLabel  = "SAS for the OS disk (os-disk-sas-uri, blob /vhds/os.vhd) "
+	osLabel   = "SAS for the OS disk (os-disk-sas-uri, blob /vhds/os.vhd) "
 	lun2Label = "SAS for data disk LUN 2 (data-disk-sas-uris, blob /vhds/os.vhd) "
 )
 
