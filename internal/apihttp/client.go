@@ -132,6 +132,7 @@ func (c *Client) DoJSON(ctx context.Context, method, call, target string, payloa
 		if err != nil {
 			return Response{}, &Error{Call: call, Err: err}
 		}
+		addHeaders(ctx, req.Header) // DoJSONWith's (header.go); ours below win
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Accept", "application/json")
 		if body != nil {
