@@ -54,7 +54,7 @@ func (e *StaleETagError) Error() string {
 	msg := "PUT offer: HTTP 412 — offer " + e.Offer + " changed since it was read (its ETag is stale); nothing was written: read it again and re-apply the change"
 	var ae *apihttp.Error
 	if errors.As(e.Err, &ae) && ae.Detail != "" {
-		msg += " (server said: " + ae.Detail + ")"
+		msg += ` (the server said: "` + ae.Detail + `")`
 	}
 	return msg
 }

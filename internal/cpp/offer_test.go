@@ -193,7 +193,7 @@ func TestPutOfferSendsIfMatch(t *testing.T) {
 	if !errors.As(err, &stale) || apihttp.StatusOf(err) != http.StatusPreconditionFailed {
 		t.Fatalf("stale PUT: %T %v", err, err)
 	}
-	want := "PUT offer: HTTP 412 — offer my-offer changed since it was read (its ETag is stale); nothing was written: read it again and re-apply the change (server said: PreconditionFailed The client should check the ETAG sent with the request)"
+	want := "PUT offer: HTTP 412 — offer my-offer changed since it was read (its ETag is stale); nothing was written: read it again and re-apply the change (the server said: \"PreconditionFailed: The client should check the ETAG sent with the request\")"
 	if err.Error() != want {
 		t.Errorf("message\n%s\nwant\n%s", err, want)
 	}
