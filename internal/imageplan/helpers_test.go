@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 )
@@ -142,22 +141,6 @@ func compact(t testing.TB, b []byte) string {
 		t.Fatalf("compact: %v\n%s", err, b)
 	}
 	return out.String()
-}
-
-func decode(t testing.TB, b []byte) any {
-	t.Helper()
-	v, err := semantic(b)
-	if err != nil {
-		t.Fatalf("decode: %v\n%s", err, b)
-	}
-	return v
-}
-
-func sameJSON(t testing.TB, got, want []byte) {
-	t.Helper()
-	if g, w := decode(t, got), decode(t, want); !reflect.DeepEqual(g, w) {
-		t.Fatalf("JSON differs:\n got %s\nwant %s", got, want)
-	}
 }
 
 // capture reads a recorded body from ../shared/captures (beside the

@@ -69,14 +69,6 @@ func schemaKind(schema string) string {
 	return k
 }
 
-func (r resource) kind() string {
-	if k := kind(r.id); k != "" && strings.Contains(r.id, "/") {
-		return k
-	}
-	s, _ := r.obj.str("$schema")
-	return schemaKind(s)
-}
-
 func (r resource) isSubmission() bool {
 	s, _ := r.obj.str("$schema")
 	return kind(r.id) == "submission" && strings.Contains(r.id, "/") || schemaKind(s) == "submission"

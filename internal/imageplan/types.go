@@ -130,15 +130,6 @@ func canonical(ts []ImageType) []ImageType {
 	return out
 }
 
-// typeList is image types for a message: "x64Gen1, x64Gen2".
-func typeList(ts []ImageType) string {
-	s := make([]string, len(ts))
-	for i, t := range ts {
-		s[i] = string(t)
-	}
-	return strings.Join(s, ", ")
-}
-
 // redactedError is an error whose text never shows a SAS query string, while
 // the error it wraps stays reachable for errors.Is/As.
 type redactedError struct {
