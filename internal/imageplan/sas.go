@@ -98,6 +98,9 @@ func RedactText(s string) string {
 		}
 		u := rest[:end]
 		if q := strings.IndexByte(u, '?'); q >= 0 {
+			if strings.HasPrefix(rest[q+1:], Redacted) {
+				end = q + 1 + len(Redacted) // already redacted: as is
+			}
 			u = u[:q] + "?" + Redacted
 		}
 		b.WriteString(u)

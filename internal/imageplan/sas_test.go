@@ -53,6 +53,11 @@ func TestRedactText(t *testing.T) {
 		if got := RedactText(tc.in); got != tc.want {
 			t.Errorf("RedactText(%q)\n got %q\nwant %q", tc.in, got, tc.want)
 		}
+		// Redacting twice changes nothing: a message built from redacted parts
+		// stays as it is.
+		if got := RedactText(tc.want); got != tc.want {
+			t.Errorf("RedactText(%q) = %q", tc.want, got)
+		}
 	}
 }
 
