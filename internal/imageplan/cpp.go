@@ -31,6 +31,9 @@ type CPPChange struct {
 	Where   string  // as Change.Where
 	Release Release // image types resolved: the plan's own
 	OfferID string  // the offer's id as read
+	// SKUIDs is the sku-ids output: the plan's planId as the offer spells it
+	// (a CPP plan is its own SKU).
+	SKUIDs []string
 	// Offer is the draft offer with the version added under the plan's
 	// vmImages, every other token as read (Add only): the PUT body.
 	Offer json.RawMessage
@@ -209,7 +212,8 @@ func PrepareCPP(r Release, offers CPPOffers) (*CPPChange, error) {
 		return nil, errorf("plan %s of offer %s has %s %q, which is neither 1 nor 2", r.PlanID, draft.id, cppGenerationKey, gen)
 	}
 	r.ImageTypes = []ImageType{own}
-	c := &CPPChange{Release: r, OfferID: draft.id}
+	readID, _ := plan.str("planId")
+	c := &CPPChange{Release: r, OfferID: draft.id, SKUIDs: []string{readID}}
 
 	draftVersions, err := cppVersions(plan, r.PlanID)
 	if err != nil {
@@ -346,10 +350,6 @@ func (c *CPPChange) Verify(offer []byte) error {
 	}
 	return notIn("the offer read back does not list it")
 }
-
-// SKUIDs is what the sku-ids output lists for a CPP release: the plan id (a
-// CPP plan is its own SKU).
-func (c *CPPChange) SKUIDs() []string { return []string{c.Release.PlanID} }
 
 // Notice is what to tell the user when the outcome sends nothing new.
 func (c *CPPChange) Notice() string {

@@ -140,8 +140,8 @@ func TestPrepareCPPOutcomes(t *testing.T) {
 			if err != nil || c.Outcome != tc.outcome || c.Where != tc.where || c.Offer != nil {
 				t.Fatalf("%+v, %v", c, err)
 			}
-			if strings.Join(c.SKUIDs(), ",") != "P1" || !strings.Contains(c.Notice(), "version 1.0.0 of plan P1 is already") {
-				t.Fatalf("%v %q", c.SKUIDs(), c.Notice())
+			if strings.Join(c.SKUIDs, ",") != "p1" || !strings.Contains(c.Notice(), "version 1.0.0 of plan P1 is already") {
+				t.Fatalf("%v %q", c.SKUIDs, c.Notice())
 			}
 		})
 	}

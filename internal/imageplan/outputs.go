@@ -21,5 +21,5 @@ func (c *Change) URNs(publisherID string) []string {
 
 // URNs are the change's image URNs for publisherID: the plan is the SKU.
 func (c *CPPChange) URNs(publisherID string) []string {
-	return URNs(publisherID, c.OfferID, c.SKUIDs(), c.Release.Version)
+	return URNs(publisherID, c.OfferID, c.SKUIDs, c.Release.Version)
 }

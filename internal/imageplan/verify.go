@@ -97,6 +97,9 @@ const maxListed = 20
 // DraftChangesError is the refusal for DraftChanges' ids, naming them (the
 // first 20) and what to do.
 func DraftChangesError(offerID, planID string, ids []string) error {
+	if offerID == "" {
+		offerID = "(this product)"
+	}
 	list := ids
 	more := ""
 	if len(list) > maxListed {
