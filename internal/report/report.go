@@ -48,7 +48,7 @@ type Option func(*Reporter)
 // WithWriter sets where log lines and workflow commands go (stdout).
 func WithWriter(w io.Writer) Option { return func(r *Reporter) { r.out = w } }
 
-// WithGetenv sets how the environment is read (GITHUB_ACTIONS, GITHUB_OUTPUT, …).
+// WithGetenv sets how the environment is read (GITHUB_ACTIONS, GITHUB_OUTPUT, RUNNER_TEMP, …).
 func WithGetenv(g func(string) string) Option { return func(r *Reporter) { r.getenv = g } }
 
 // WithAnnotate sets the lowest message level that becomes an annotation.
@@ -66,10 +66,18 @@ func New(opts ...Option) *Reporter {
 	for _, o := range opts {
 		o(r)
 	}
-	r.runner = r.getenv("GITHUB_ACTIONS") == "true"
+	r.runner = isRunner(r.getenv)
 	r.start = time.Now()
 	r.act = githubactions.New(githubactions.WithWriter(r.out), githubactions.WithGetenv(r.getenv))
 	return r
+}
+
+// isRunner tells whether the GitHub runner runs the gate. GITHUB_ACTIONS is
+// set only on docker's command line, so a step run by container hooks (ARC's
+// kubernetes mode) lacks it; the file-command and temp variables are there
+// either way. Missing the runner would lose masks and annotations.
+func isRunner(getenv func(string) string) bool {
+	return getenv("GITHUB_ACTIONS") == "true" || getenv("GITHUB_OUTPUT") != "" || getenv("RUNNER_TEMP") != ""
 }
 
 // SetAnnotate changes the annotation threshold once the config is known.

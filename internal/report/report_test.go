@@ -442,3 +442,30 @@ func TestHeadlineEndsOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestRunnerWithoutGitHubActions: container hooks (ARC kubernetes mode) do
+// not pass GITHUB_ACTIONS; GITHUB_OUTPUT or RUNNER_TEMP still mean the
+// runner, so masks and annotations are not lost. With none of them the
+// reporter prints plain lines.
+func TestRunnerWithoutGitHubActions(t *testing.T) {
+	for _, tc := range []struct {
+		env    map[string]string
+		runner bool
+	}{
+		{map[string]string{"GITHUB_OUTPUT": filepath.Join(t.TempDir(), "output")}, true},
+		{map[string]string{"RUNNER_TEMP": t.TempDir()}, true},
+		{map[string]string{"GITHUB_ACTIONS": "true"}, true},
+		{map[string]string{"GITHUB_ACTIONS": "false"}, false},
+		{map[string]string{}, false},
+	} {
+		var out bytes.Buffer
+		rep := New(WithWriter(&out), WithGetenv(func(k string) string { return tc.env[k] }))
+		rep.Mask("tok-SECRET-123")
+		rep.Snapshot(&snapshot.Operation{Status: "running", Steps: []snapshot.Step{{ID: "s", Name: "Certification", Status: "blocked", Messages: []snapshot.Message{msg("error", "No image")}}}}, 1)
+		masked := strings.Contains(out.String(), "::add-mask::tok-SECRET-123")
+		annotated := strings.Contains(out.String(), "::error title=Certification::No image")
+		if masked != tc.runner || annotated != tc.runner {
+			t.Errorf("env %v: masked %v, annotated %v; want %v\n%s", tc.env, masked, annotated, tc.runner, out.String())
+		}
+	}
+}
