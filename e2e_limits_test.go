@@ -7,11 +7,21 @@ package main_test
 // escaped form (an HTML entity or a JSON escape renders as the secret).
 
 import (
+	"fmt"
+	"html"
+	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/simulator"
 )
+
+// aadSecret has the alphabet of an Azure AD client secret: every one holds
+// a ~, most also _, - and . — all characters Markdown escaping turns into entities.
+const aadSecret = "Abc8Q~dEf_gh-IjK.lmN0pQ1rS2tU3vW4xY5z"
 
 // TestBinaryRunnerWithoutGitHubActions: with container hooks (ARC kubernetes
 // mode) GITHUB_ACTIONS is not set, yet GITHUB_OUTPUT and RUNNER_TEMP are:
@@ -35,4 +45,111 @@ func TestBinaryRunnerWithoutGitHubActions(t *testing.T) {
 			t.Errorf("env %v: outputs %v", env, r.outputs)
 		}
 	}
+}
+
+// TestBinarySecretInEveryEscapedForm: a client secret of the Azure AD
+// alphabet, echoed by the server in a step message, in an API error body and
+// in links, reaches neither the log, nor the outputs, nor the summary, in no
+// form: raw, HTML entities, JSON escapes or percent-encoding.
+func TestBinarySecretInEveryEscapedForm(t *testing.T) {
+	withSecret := func(op string) string { return strings.ReplaceAll(op, "SECRET", aadSecret) }
+	pct := strings.NewReplacer("~", "%7E", "_", "%5F", "-", "%2D", ".", "%2E").Replace(aadSecret)
+	linked := withSecret(`[{"status":"running","messages":[{"messageHtml":"operation saw SECRET","level":"warning","timestamp":"t"}],` +
+		`"steps":[{"id":"publisher-signoff","stepName":"Signoff SECRET","status":"waitingForPublisherReview","progressPercentage":0,"estimatedTimeFrame":"SECRET",` +
+		`"messages":[{"messageHtml":"see SECRET","level":"information","timestamp":"t"}]}],` +
+		`"previewLinks":["https://preview.example/a?sig=SECRET","https://preview.example/SECRET/b","https://preview.example/c?sig=` + pct + `"],` +
+		`"liveLinks":["https://live.example/SECRET"]}]`)
+	for _, tc := range []struct {
+		name, status string
+		api          func(n int) (int, string)
+	}{
+		{"step message", "blocked", func(int) (int, string) {
+			return 200, withSecret(`[{"status":"running","steps":[{"id":"SECRET","stepName":"Cert SECRET","status":"blocked","messages":[{"messageHtml":"<b>echo</b> SECRET and ` + aadSecret[:5] + `<i></i>` + aadSecret[5:] + `","level":"error","timestamp":"t"}]}]}]`)
+		}},
+		{"API error body", "error", func(n int) (int, string) {
+			if n == 1 {
+				return 500, withSecret(fmt.Sprintf(apiError, "InternalServerError", "transient SECRET"))
+			}
+			return 400, withSecret(fmt.Sprintf(apiError, "BadRequest", "client_secret=SECRET is not valid here"))
+		}},
+		{"links", "awaiting-signoff", func(int) (int, string) { return 200, linked }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var sim atomic.Pointer[simulator.Server]
+			var polls atomic.Int32
+			s, url := startSim(t, "publish", simulator.WithIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+				switch {
+				case strings.Contains(r.URL.Path, "/oauth2/"): // the simulator knows only its own secret
+					return answer(200, map[string]string{"Content-Type": "application/json"}, fmt.Sprintf(`{"token_type":"Bearer","expires_in":"3600","access_token":%q}`, sim.Load().Authorize()))(call{W: w, R: r})
+				case strings.Contains(r.URL.Path, "/operations/"):
+					code, body := tc.api(int(polls.Add(1)))
+					return answer(code, nil, body)(call{W: w, R: r})
+				}
+				return false
+			}))
+			sim.Store(s)
+			in := inputsFor(url)
+			in["client-secret"] = aadSecret
+			in["annotate"] = "information"
+			in["timeout"] = "10s"
+			r := runAction(t, in, false)
+			if r.outputs["status"] != tc.status {
+				t.Fatalf("status %q, want %q\n%s", r.outputs["status"], tc.status, r.stdout)
+			}
+			if !strings.Contains(r.stdout, "::add-mask::"+aadSecret) {
+				t.Errorf("the secret is not masked on the runner")
+			}
+			if !strings.Contains(r.stdout+r.summary, "***") {
+				t.Errorf("nothing was scrubbed: the case did not echo the secret\n%s", r.stdout)
+			}
+			var outputs strings.Builder
+			for k, v := range r.outputs {
+				outputs.WriteString(k + "=" + v + "\n")
+			}
+			for name, text := range map[string]string{"stdout": r.stdout, "stderr": r.stderr, "GITHUB_OUTPUT": outputs.String(), "GITHUB_STEP_SUMMARY": r.summary} {
+				if where := readable(text, aadSecret); where != "" {
+					t.Errorf("the secret is readable in %s: %q", name, where)
+				}
+			}
+		})
+	}
+}
+
+// readable returns the line of text in which secret shows to a reader once
+// HTML entities, JSON escapes and percent-encoding are decoded (the runner's
+// ::add-mask:: line, which it swallows, excepted); "" if none.
+func readable(text, secret string) string {
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "::add-mask::") {
+			continue
+		}
+		d := line
+		for range 4 { // nested encodings: an entity inside a JSON string, …
+			d = percentDecode(jsonDecode(html.UnescapeString(d)))
+		}
+		if strings.Contains(d, secret) {
+			return line
+		}
+	}
+	return ""
+}
+
+var jsonEscape = regexp.MustCompile(`\\u[0-9a-fA-F]{4}|\\["\\/bfnrt]`)
+
+func jsonDecode(s string) string {
+	return jsonEscape.ReplaceAllStringFunc(s, func(e string) string {
+		if u, err := strconv.Unquote(`"` + e + `"`); err == nil {
+			return u
+		}
+		return e
+	})
+}
+
+var pctEscape = regexp.MustCompile(`%[0-9a-fA-F]{2}`)
+
+func percentDecode(s string) string {
+	return pctEscape.ReplaceAllStringFunc(s, func(e string) string {
+		b, _ := strconv.ParseUint(e[1:], 16, 8)
+		return string(rune(b))
+	})
 }

@@ -8,19 +8,43 @@ import (
 )
 
 // view is a verdict rendered once, for the log, the outputs and the summary.
+// Every string in it is inert and scrubbed of secrets: what follows escapes
+// it (Markdown entities, JSON, workflow-command encoding), and an escaped
+// secret still reads as the secret, so none may reach that far.
 type view struct {
+	// Verdict holds the ids, scrubbed; its Operation, Err and Plan are
+	// cleared: their text is in the fields below.
 	verdict.Verdict
+	watched       bool // a snapshot was fetched (Operation was set)
 	headline      string
-	steps         []StepOut // every message; the steps output caps them
+	steps         []StepOut    // every message; the steps output caps them
+	messages      []MessageOut // the operation's own messages
 	preview, live []string
 }
 
-func render(v verdict.Verdict) view {
-	w := view{Verdict: v, headline: Headline(v), steps: []StepOut{}, preview: []string{}, live: []string{}}
-	if v.Operation != nil {
-		w.steps = Steps(v.Operation)
-		w.preview, w.live = links(v.Operation.PreviewLinks), links(v.Operation.LiveLinks)
+func (r *Reporter) render(v verdict.Verdict) view {
+	w := view{Verdict: v, headline: r.scrub(Headline(v)), steps: []StepOut{}, preview: []string{}, live: []string{}}
+	w.OfferID, w.OperationID, w.SubmissionID = r.scrub(v.OfferID), r.scrub(v.OperationID), r.scrub(inert(v.SubmissionID))
+	w.BlockedStep, w.FailedStep = r.scrub(inert(v.BlockedStep)), r.scrub(inert(v.FailedStep))
+	if op := v.Operation; op != nil {
+		w.watched = true
+		w.steps = Steps(op)
+		for i := range w.steps {
+			s := &w.steps[i]
+			s.ID, s.Name, s.Status, s.EstimatedTime = r.scrub(s.ID), r.scrub(s.Name), r.scrub(s.Status), r.scrub(s.EstimatedTime)
+			for j := range s.Messages {
+				m := &s.Messages[j]
+				m.Text, m.Timestamp = r.scrub(m.Text), r.scrub(m.Timestamp)
+			}
+		}
+		for _, m := range op.Messages {
+			if t := r.scrub(inert(m.HTML)); t != "" {
+				w.messages = append(w.messages, MessageOut{Level: level(m.Level), Text: t, Timestamp: r.scrub(inert(m.Timestamp))})
+			}
+		}
+		w.preview, w.live = r.links(op.PreviewLinks), r.links(op.LiveLinks)
 	}
+	w.Operation, w.Err, w.Plan = nil, nil, ""
 	return w
 }
 
@@ -33,7 +57,7 @@ func (r *Reporter) Finish(vs ...verdict.Verdict) error {
 	defer r.mu.Unlock()
 	views := make([]view, len(vs))
 	for i, v := range vs {
-		views[i] = render(v)
+		views[i] = r.render(v)
 	}
 	multi := len(views) > 1
 	for _, w := range views {

@@ -103,7 +103,7 @@ func (w view) result() Result {
 		started = w.StartedAt.UTC().Format(time.RFC3339)
 	}
 	return Result{
-		Status: w.Status, OperationID: w.OperationID, SubmissionID: inert(w.SubmissionID), StartedAt: started, BlockedStep: inert(w.BlockedStep), FailedStep: inert(w.FailedStep),
+		Status: w.Status, OperationID: w.OperationID, SubmissionID: w.SubmissionID, StartedAt: started, BlockedStep: w.BlockedStep, FailedStep: w.FailedStep,
 		PreviewLinks: w.preview, LiveLinks: w.live, Polls: w.Polls, ElapsedSeconds: int(w.Elapsed.Round(time.Second) / time.Second),
 		Message: w.headline,
 	}

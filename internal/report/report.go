@@ -5,9 +5,13 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
+	"html"
 	"io"
+	"net/url"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -34,12 +38,13 @@ type Reporter struct {
 	// mu serialises everything below and all output: several subjects may
 	// report from their own goroutines.
 	mu        sync.Mutex
-	secrets   []string
-	annotated map[string]int // annotations issued per level
-	overflow  int            // messages past the annotation cap
-	verdicts  int            // annotation slots per kind kept for verdicts: one per offer
-	main      *Subject       // the unnamed subject of a one-offer gate
-	blank     bool           // the last line printed was empty
+	secrets   []string          // as masked
+	scrubber  *strings.Replacer // every form of every secret → ***
+	annotated map[string]int    // annotations issued per level
+	overflow  int               // messages past the annotation cap
+	verdicts  int               // annotation slots per kind kept for verdicts: one per offer
+	main      *Subject          // the unnamed subject of a one-offer gate
+	blank     bool              // the last line printed was empty
 }
 
 // Option configures a Reporter.
@@ -118,17 +123,69 @@ func (r *Reporter) Mask(secret string) {
 		}
 	}
 	r.secrets = append(r.secrets, secret)
+	var forms []string
+	for _, s := range r.secrets {
+		forms = append(forms, secretForms(s)...)
+	}
+	// Longest first: at one place the first form that matches wins, so a
+	// secret inside a longer one does not leave the rest of it.
+	sort.SliceStable(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
+	pairs := make([]string, 0, 2*len(forms))
+	for _, f := range forms {
+		pairs = append(pairs, f, "***")
+	}
+	r.scrubber = strings.NewReplacer(pairs...)
 	if r.runner {
 		r.act.AddMask(secret)
 	}
 }
 
-// scrub replaces every known secret in s.
-func (r *Reporter) scrub(s string) string {
-	for _, secret := range r.secrets {
-		s = strings.ReplaceAll(s, secret, "***")
+// secretForms are the ways a secret can come back: as is, each of its lines
+// (the runner masks those too), and encoded by a server or proxy (percent-
+// encoded as a query, a path or byte by byte in either hex case; JSON- and
+// HTML-escaped). Text is scrubbed before it is escaped, so the forms the
+// gate's own escaping makes never arise; these catch what arrived encoded,
+// and serve as a last check after escaping.
+func secretForms(secret string) []string {
+	forms := []string{secret, url.QueryEscape(secret), url.PathEscape(secret), html.EscapeString(secret), md(secret)}
+	if b, err := json.Marshal(secret); err == nil {
+		forms = append(forms, string(b[1:len(b)-1]))
 	}
-	return s
+	var upper, lower strings.Builder
+	for _, c := range []byte(secret) {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
+			upper.WriteByte(c)
+			lower.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&upper, "%%%02X", c)
+		fmt.Fprintf(&lower, "%%%02x", c)
+	}
+	forms = append(forms, upper.String(), lower.String())
+	if strings.ContainsAny(secret, "\r\n") {
+		for _, l := range strings.FieldsFunc(secret, func(c rune) bool { return c == '\r' || c == '\n' }) {
+			if l = strings.TrimSpace(l); l != "" {
+				forms = append(forms, l)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	out := forms[:0]
+	for _, f := range forms {
+		if f != "" && !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// scrub replaces every known secret in s, in any of its forms.
+func (r *Reporter) scrub(s string) string {
+	if r.scrubber == nil {
+		return s
+	}
+	return r.scrubber.Replace(s)
 }
 
 // line writes a finished line. Outside the runner (which timestamps every

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"html"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -466,6 +469,48 @@ func TestRunnerWithoutGitHubActions(t *testing.T) {
 		annotated := strings.Contains(out.String(), "::error title=Certification::No image")
 		if masked != tc.runner || annotated != tc.runner {
 			t.Errorf("env %v: masked %v, annotated %v; want %v\n%s", tc.env, masked, annotated, tc.runner, out.String())
+		}
+	}
+}
+
+// TestSecretScrubbedBeforeEscaping: the summary escapes Markdown into
+// entities and the outputs are JSON, and either form of a secret reads as
+// the secret; so every server string is scrubbed before it is escaped.
+func TestSecretScrubbedBeforeEscaping(t *testing.T) {
+	for _, secret := range []string{"Abc8Q~dEf_gh-IjK.lmN0pQ1rS2tU3vW4xY5z", `p<ss&w>"rd~x`} {
+		r := newRunner(t, config.AnnotateInformation)
+		r.rep.Mask(secret)
+		esc := html.EscapeString(secret)
+		op := &snapshot.Operation{Status: "failed", Error: snapshot.ErrorText("rejected " + esc),
+			Messages:     []snapshot.Message{msg("error", "op "+esc)},
+			PreviewLinks: snapshot.Links{"https://preview.example/?sig=" + url.QueryEscape(secret)},
+			Steps: []snapshot.Step{{ID: "s " + esc, Name: "Name " + esc, Status: "failed", EstimatedTimeFrame: esc,
+				Messages: []snapshot.Message{msg("error", "echo "+esc)}}}}
+		r.rep.Snapshot(op, 1)
+		if err := r.rep.Finish(verdict.Verdict{Status: verdict.Failed, FailedStep: "s " + secret, OfferID: "contoso-vm", Operation: op}); err != nil {
+			t.Fatal(err)
+		}
+		summary, _ := os.ReadFile(r.summary)
+		outs, err := runnertest.Outputs(r.output)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var outputs strings.Builder
+		for _, v := range outs {
+			var decoded any
+			if json.Unmarshal([]byte(v), &decoded) == nil {
+				fmt.Fprintln(&outputs, decoded) // as it reads once decoded
+			}
+			fmt.Fprintln(&outputs, v)
+		}
+		log := strings.SplitN(r.out.String(), "\n", 2)[1] // after the ::add-mask::
+		for name, text := range map[string]string{"summary": html.UnescapeString(string(summary)), "outputs": outputs.String(), "log": log} {
+			if strings.Contains(text, secret) {
+				t.Errorf("secret %q readable in the %s", secret, name)
+			}
+		}
+		if !strings.Contains(string(summary), "&#42;&#42;&#42;") {
+			t.Errorf("secret %q: nothing scrubbed in the summary", secret)
 		}
 	}
 }

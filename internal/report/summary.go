@@ -57,7 +57,7 @@ func (w view) section(h, title string, budget int) string {
 	facts = append(facts, fmt.Sprintf("%d polls", w.Polls), "waited "+w.Elapsed.Round(time.Second).String())
 	fmt.Fprintf(&b, "%s\n\n", strings.Join(facts, " · "))
 
-	if w.Operation == nil {
+	if !w.watched {
 		return b.String()
 	}
 	var links strings.Builder
@@ -91,10 +91,8 @@ func (w view) section(h, title string, budget int) string {
 		left -= len(table) + 1
 	}
 	var msgs []string
-	for _, m := range w.Operation.Messages {
-		if t := inert(m.HTML); t != "" {
-			msgs = append(msgs, fmt.Sprintf("- **Operation** · %s · %s", level(m.Level), md(t)))
-		}
+	for _, m := range w.messages {
+		msgs = append(msgs, fmt.Sprintf("- **Operation** · %s · %s", m.Level, md(m.Text)))
 	}
 	for _, s := range w.steps {
 		for _, m := range s.Messages {
