@@ -7,6 +7,7 @@ package main_test
 // escaped form (an HTML entity or a JSON escape renders as the secret).
 
 import (
+	"encoding/json"
 	"fmt"
 	"html"
 	"net/http"
@@ -15,13 +16,95 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"unicode/utf16"
 
+	"github.com/marketplace-gate/marketplace-gate/internal/runnertest"
 	"github.com/marketplace-gate/marketplace-gate/internal/simulator"
 )
 
 // aadSecret has the alphabet of an Azure AD client secret: every one holds
 // a ~, most also _, - and . — all characters Markdown escaping turns into entities.
 const aadSecret = "Abc8Q~dEf_gh-IjK.lmN0pQ1rS2tU3vW4xY5z"
+
+// hostile is server text full of Markdown and HTML specials, with
+// characters of two and four bytes (one of them two UTF-16 units).
+func hostile(n int) string {
+	const unit = "**b**_i_[l](javascript:x)|~~s~~&lt;b&gt;#h`c`{}+-!:@='&amp;\"é→😀 "
+	return strings.Repeat(unit, n/len(unit)+1)[:n]
+}
+
+// hostileOp is a blocked operation of many steps with long hostile
+// messages and names; extra is put in the blocked step's first message.
+func hostileOp(steps, msgs, size int, extra string) string {
+	type message struct {
+		HTML  string `json:"messageHtml"`
+		Level string `json:"level"`
+		TS    string `json:"timestamp"`
+	}
+	type step struct {
+		ID       string    `json:"id"`
+		Name     string    `json:"stepName"`
+		Status   string    `json:"status"`
+		Progress int       `json:"progressPercentage"`
+		ETA      string    `json:"estimatedTimeFrame"`
+		Messages []message `json:"messages"`
+	}
+	var ss []step
+	for i := range steps {
+		s := step{ID: fmt.Sprintf("step-%d", i), Name: fmt.Sprintf("Step %d ", i) + hostile(300), Status: "running", Progress: 50, ETA: hostile(40)}
+		if i == 0 {
+			s.Status, s.Name = "blocked", s.Name+hostile(4000)
+		}
+		for j := range msgs {
+			text := fmt.Sprintf("message %d.%d ", i, j) + hostile(size)
+			if i == 0 && j == 0 {
+				text = extra + " " + text
+			}
+			s.Messages = append(s.Messages, message{text, "error", "2026-11-21T09:00:00Z"})
+		}
+		ss = append(ss, s)
+	}
+	var links []string
+	for i := range 20 {
+		links = append(links, fmt.Sprintf("https://preview.example/%d/%s", i, strings.Repeat("p", 500)))
+	}
+	b, _ := json.Marshal([]map[string]any{{"status": "running", "messages": []message{}, "steps": ss, "previewLinks": links, "liveLinks": links}})
+	return string(b)
+}
+
+// TestBinaryLongErrorAnnotation: a blocked step's error of 4,200 UTF-16
+// units (3,150 characters; each % three bytes in the command encoding) is cut
+// within 4096 units, keeping its start, and the log still has it whole.
+func TestBinaryLongErrorAnnotation(t *testing.T) {
+	long := "Start of the error. " + strings.Repeat("😀😀😀 100% ", 350) + " END-OF-ERROR"
+	body := hostileOp(1, 1, 1, long)
+	_, url := startSim(t, "publish", simulator.WithIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+		return strings.Contains(r.URL.Path, "/operations/") && answer(200, nil, body)(call{W: w, R: r})
+	}))
+	r := runAction(t, inputsFor(url), false)
+	if r.code != 1 || r.outputs["status"] != "blocked" {
+		t.Fatalf("exit %d outputs %v\n%.3000s", r.code, r.outputs, r.stdout)
+	}
+	var n int
+	for _, c := range runnertest.Commands(r.stdout) {
+		if c.Name != "error" {
+			continue
+		}
+		n++
+		if units := len(utf16.Encode([]rune(c.Message))); units > 4096 || units < 3000 {
+			t.Errorf("annotation of %d UTF-16 units; want it filled up to 4096", units)
+		}
+		if !strings.Contains(c.Message, "Start of the error.") || !strings.HasSuffix(c.Message, "…") || strings.Contains(c.Message, "END-OF-ERROR") {
+			t.Errorf("annotation %.200q…%q: want its start kept and its tail cut with an ellipsis", c.Message, c.Message[max(0, len(c.Message)-40):])
+		}
+	}
+	if n != 2 { // the message, and the verdict naming it
+		t.Errorf("%d error annotations; want 2", n)
+	}
+	if !strings.Contains(r.stdout, "END-OF-ERROR") {
+		t.Error("the log lost the error's tail: every message must be in the log whole")
+	}
+}
 
 // TestBinaryRunnerWithoutGitHubActions: with container hooks (ARC kubernetes
 // mode) GITHUB_ACTIONS is not set, yet GITHUB_OUTPUT and RUNNER_TEMP are:

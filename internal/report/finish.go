@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
 )
@@ -60,15 +61,17 @@ func (r *Reporter) Finish(vs ...verdict.Verdict) error {
 		views[i] = r.render(v)
 	}
 	multi := len(views) > 1
-	for _, w := range views {
+	own, rest := r.verdictAnnotations(views)
+	for i, w := range views {
 		title, prefix := "marketplace-gate", ""
 		if multi {
 			title, prefix = w.OfferID, "["+w.OfferID+"] "
 		}
-		if w.Status.Passed() {
-			r.emit("information", title, w.headline, maxAnnotationsPerLevel)
-		} else {
-			r.emit("error", title, w.headline, maxAnnotationsPerLevel)
+		switch {
+		case rest[i]: // summed up in one annotation below
+			r.line(fmt.Sprintf("%s: %s: %s", title, verdictLevel(w), w.headline))
+		default:
+			r.emit(verdictLevel(w), title, w.headline, own[i])
 		}
 		if !r.runner && len(w.steps) > 0 {
 			r.stepTable(w.steps)
@@ -80,8 +83,11 @@ func (r *Reporter) Finish(vs ...verdict.Verdict) error {
 			r.line(prefix + "Live: " + u)
 		}
 	}
+	if text, lvl := restVerdicts(views, rest); text != "" {
+		r.emit(lvl, "marketplace-gate", text, true)
+	}
 	if r.overflow > 0 {
-		r.line(fmt.Sprintf("%d more messages than the runner shows as annotations: all are in this log, and in the job summary as far as its 1 MiB limit allows", r.overflow))
+		r.line(fmt.Sprintf("%d more messages than the gate annotates (at most %d per gate step, verdicts included, so that a job's other steps keep theirs): all are in this log, and in the job summary as far as its 1 MiB limit allows", r.overflow, maxAnnotations))
 	}
 	outs := r.outputs(views)
 	if !r.runner {
@@ -105,6 +111,70 @@ func (r *Reporter) Finish(vs ...verdict.Verdict) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func verdictLevel(w view) string {
+	if w.Status.Passed() {
+		return "information"
+	}
+	return "error"
+}
+
+// verdictAnnotations decides which verdicts get an annotation of their own
+// (own) and which are summed up in one (rest): those that did not pass come
+// first; when they outnumber the slots left, the last slot sums up the rest.
+// A verdict whose level is not annotated is in neither: it is a log line.
+func (r *Reporter) verdictAnnotations(views []view) (own, rest []bool) {
+	own, rest = make([]bool, len(views)), make([]bool, len(views))
+	var order []int
+	for _, failing := range []bool{true, false} {
+		for i, w := range views {
+			if !w.Status.Passed() == failing && r.annotates(verdictLevel(w)) {
+				order = append(order, i)
+			}
+		}
+	}
+	room := max(1, maxAnnotations-r.annotated)
+	for n, i := range order {
+		if len(order) <= room || n < room-1 {
+			own[i] = true
+		} else {
+			rest[i] = true
+		}
+	}
+	return own, rest
+}
+
+// restVerdicts sums up the verdicts without an annotation of their own, by
+// status: its text and level ("" when there are none).
+func restVerdicts(views []view, rest []bool) (string, string) {
+	lvl := "information"
+	var statuses []verdict.Status
+	offers := map[verdict.Status][]string{}
+	n := 0
+	for _, failing := range []bool{true, false} {
+		for i, w := range views {
+			if !rest[i] || w.Status.Passed() == failing {
+				continue
+			}
+			n++
+			if failing {
+				lvl = "error"
+			}
+			if offers[w.Status] == nil {
+				statuses = append(statuses, w.Status)
+			}
+			offers[w.Status] = append(offers[w.Status], w.OfferID)
+		}
+	}
+	if n == 0 {
+		return "", ""
+	}
+	parts := make([]string, 0, len(statuses))
+	for _, s := range statuses {
+		parts = append(parts, fmt.Sprintf("%s: %s", s, strings.Join(offers[s], ", ")))
+	}
+	return fmt.Sprintf("%d more %ss; %s. Each verdict is in the log and the job summary.", n, views[0].Noun(), strings.Join(parts, "; ")), lvl
 }
 
 // guard turns the actions library's panic on a failed file command into an error.

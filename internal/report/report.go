@@ -22,9 +22,21 @@ import (
 	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 )
 
-// maxAnnotationsPerLevel matches what the runner shows per kind and step;
-// anything beyond goes to the log and the summary only.
-const maxAnnotationsPerLevel = 10
+// Annotation limits. The runner records 10 annotations per kind and step and
+// cuts a message past 4096 UTF-16 units, in the log too (ExecutionContext.cs);
+// a job shows at most 50 annotations in all (toolkit docs/problem-matchers.md).
+// A job may run several gates, so each keeps to a small share, its verdicts
+// included; what is not annotated is in the log and the summary.
+const (
+	maxAnnotations = 10 // per gate step, every kind and the verdicts together
+	// maxVerdicts bounds the slots kept for verdicts when several offers are
+	// watched: past it, one annotation sums up the rest.
+	maxVerdicts        = 5
+	maxAnnotationUnits = 4096 // of the message as the runner decodes it
+	// maxTitleUnits bounds a title, and a step name in a headline: names come
+	// from the server, and a runaway one must not crowd out the message.
+	maxTitleUnits = 256
+)
 
 // Reporter renders one gate run.
 type Reporter struct {
@@ -40,9 +52,10 @@ type Reporter struct {
 	mu        sync.Mutex
 	secrets   []string          // as masked
 	scrubber  *strings.Replacer // every form of every secret → ***
-	annotated map[string]int    // annotations issued per level
+	annotated int               // annotations issued, every kind
+	minor     int               // of which warnings and notices
 	overflow  int               // messages past the annotation cap
-	verdicts  int               // annotation slots per kind kept for verdicts: one per offer
+	verdicts  int               // named subjects: offers that each get a verdict
 	main      *Subject          // the unnamed subject of a one-offer gate
 	blank     bool              // the last line printed was empty
 }
@@ -62,10 +75,9 @@ func WithAnnotate(a config.Annotate) Option { return func(r *Reporter) { r.annot
 // New returns a Reporter; by default it writes to stdout and annotates warnings and errors.
 func New(opts ...Option) *Reporter {
 	r := &Reporter{
-		out:       os.Stdout,
-		getenv:    os.Getenv,
-		annotate:  config.AnnotateWarning,
-		annotated: map[string]int{},
+		out:      os.Stdout,
+		getenv:   os.Getenv,
+		annotate: config.AnnotateWarning,
 	}
 	r.main = r.Subject("")
 	for _, o := range opts {
@@ -246,34 +258,49 @@ func levelRank(lvl string) int {
 
 // notify shows one message: as an ::error/::warning/::notice annotation
 // titled with title when the runner is there, the level reaches the annotate
-// input and the runner's per-kind cap is not reached; as a plain line
-// otherwise. Every message is in the log either way. One slot per kind is
-// kept for the verdict (see Finish), so it always shows.
+// input and the gate's share is not used up; as a plain line otherwise.
+// Every message is in the log either way. Slots are kept for the verdicts
+// (see Finish), so they always show, and warnings and notices may take half
+// of the rest at most, so that errors of later polls still show.
 func (r *Reporter) notify(lvl, title, text string) {
-	r.emit(lvl, title, text, maxAnnotationsPerLevel-max(1, r.verdicts))
+	slots := maxAnnotations - r.verdictSlots()
+	r.emit(lvl, title, text, r.annotated < slots && (lvl == "error" || r.minor < slots/2))
 }
 
-func (r *Reporter) emit(lvl, title, text string, limit int) {
+// verdictSlots is how many annotations are kept for verdicts: one per offer,
+// up to maxVerdicts.
+func (r *Reporter) verdictSlots() int { return min(max(1, r.verdicts), maxVerdicts) }
+
+// emit shows one message, as an annotation if room allows. An annotation is
+// cut to what the runner keeps, the start kept; the log then has it whole.
+func (r *Reporter) emit(lvl, title, text string, room bool) {
 	title, text = r.scrub(inert(title)), r.scrub(text)
 	if strings.TrimSpace(title) == "" {
 		title = "marketplace-gate" // a step with neither name nor id
 	}
-	if !r.runner || !r.annotates(lvl) || r.annotated[lvl] >= limit {
+	if !r.runner || !r.annotates(lvl) || !room {
 		if r.runner && r.annotates(lvl) {
 			r.overflow++
 		}
 		r.line(fmt.Sprintf("%s: %s: %s", title, lvl, text))
 		return
 	}
-	r.annotated[lvl]++
-	a := r.act.WithFieldsMap(map[string]string{"title": title})
+	r.annotated++
+	if lvl != "error" {
+		r.minor++
+	}
+	msg := cutUnits(text, maxAnnotationUnits)
+	a := r.act.WithFieldsMap(map[string]string{"title": cutUnits(title, maxTitleUnits)})
 	switch lvl {
 	case "error":
-		a.Errorf("%s", text)
+		a.Errorf("%s", msg)
 	case "warning":
-		a.Warningf("%s", text)
+		a.Warningf("%s", msg)
 	default:
-		a.Noticef("%s", text)
+		a.Noticef("%s", msg)
+	}
+	if msg != text {
+		r.line(fmt.Sprintf("%s: %s (whole): %s", title, lvl, text))
 	}
 }
 

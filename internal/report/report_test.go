@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/config"
 	"github.com/marketplace-gate/marketplace-gate/internal/runnertest"
@@ -289,8 +291,8 @@ func TestOutputs(t *testing.T) {
 }
 
 // TestAnnotationCapKeepsTheImportant floods one snapshot with errors and
-// warnings: the runner shows ten per kind, so the blocked step's messages must
-// come first, and the verdict must still get its slot.
+// warnings: the gate annotates ten at most, so the blocked step's messages
+// must come first, and the verdict must still get its slot.
 func TestAnnotationCapKeepsTheImportant(t *testing.T) {
 	r := newRunner(t, config.AnnotateWarning)
 	var noise, blocked []snapshot.Message
@@ -314,10 +316,10 @@ func TestAnnotationCapKeepsTheImportant(t *testing.T) {
 			errs = append(errs, c.Message)
 		}
 	}
-	if count["error"] != maxAnnotationsPerLevel || count["warning"] != maxAnnotationsPerLevel-1 {
-		t.Fatalf("annotations per kind = %v; want %d errors (verdict included) and %d warnings", count, maxAnnotationsPerLevel, maxAnnotationsPerLevel-1)
+	if count["error"] != maxAnnotations || count["warning"] != 0 {
+		t.Fatalf("annotations per kind = %v; want %d errors (verdict included) and no warning: errors first, %d in all", count, maxAnnotations, maxAnnotations)
 	}
-	for i, text := range errs[:maxAnnotationsPerLevel-1] {
+	for i, text := range errs[:maxAnnotations-1] {
 		if !strings.HasPrefix(text, "fix me ") {
 			t.Errorf("error annotation %d is %q; the blocked step's messages must come first", i, text)
 		}
@@ -325,10 +327,124 @@ func TestAnnotationCapKeepsTheImportant(t *testing.T) {
 	if last := errs[len(errs)-1]; !strings.Contains(last, "is blocked") {
 		t.Errorf("the last error annotation is %q; want the verdict", last)
 	}
-	for _, text := range []string{"noise 24", "chatter 24", "fix me 24", "more messages than the runner shows"} {
+	for _, text := range []string{"noise 24", "chatter 24", "fix me 24", "more messages than the gate annotates"} {
 		if !strings.Contains(r.out.String(), text) {
 			t.Errorf("the log lacks %q", text)
 		}
+	}
+}
+
+// TestAnnotationShareKeepsLaterErrors: warnings of early polls may take half
+// of the message slots, so a later poll's errors still show, and the verdict.
+func TestAnnotationShareKeepsLaterErrors(t *testing.T) {
+	r := newRunner(t, config.AnnotateInformation)
+	var warnings, errs []snapshot.Message
+	for i := range 20 {
+		warnings = append(warnings, msg("warning", "early "+strconv.Itoa(i)), msg("information", "note "+strconv.Itoa(i)))
+		errs = append(errs, msg("error", "late "+strconv.Itoa(i)))
+	}
+	r.rep.Snapshot(&snapshot.Operation{Status: "running", Steps: []snapshot.Step{{ID: "s", Status: "running", Messages: warnings}}}, 1)
+	op := &snapshot.Operation{Status: "failed", Steps: []snapshot.Step{{ID: "s", Status: "failed", Messages: append(warnings, errs...)}}}
+	r.rep.Snapshot(op, 2)
+	if err := r.rep.Finish(verdict.Verdict{Status: verdict.Failed, FailedStep: "s", Operation: op}); err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, c := range runnertest.Commands(r.out.String()) {
+		count[c.Name]++
+	}
+	slots := maxAnnotations - 1
+	if count["warning"]+count["notice"] != slots/2 || count["error"] != slots-slots/2+1 {
+		t.Errorf("annotations = %v; want %d warnings and notices, and the rest errors, the verdict included", count, slots/2)
+	}
+}
+
+// TestManyVerdictsShareTheSlots: with more offers than verdict slots, those
+// that did not pass come first, and one annotation sums up the rest; the
+// gate stays within its share, messages included.
+func TestManyVerdictsShareTheSlots(t *testing.T) {
+	r := newRunner(t, config.AnnotateInformation)
+	var vs []verdict.Verdict
+	for i := range 12 {
+		offer := fmt.Sprintf("offer-%02d", i)
+		s := r.rep.Subject(offer)
+		op := &snapshot.Operation{Status: "running", Steps: []snapshot.Step{{ID: "cert", Name: "Certification", Status: "blocked", Messages: []snapshot.Message{msg("error", "no image "+offer)}}}}
+		s.Snapshot(op, 1)
+		v := verdict.Verdict{Status: verdict.Blocked, BlockedStep: "cert", OfferID: offer, Operation: op}
+		if i%3 == 0 {
+			v = verdict.Verdict{Status: verdict.Completed, OfferID: offer}
+		}
+		vs = append(vs, v)
+	}
+	if err := r.rep.Finish(vs...); err != nil {
+		t.Fatal(err)
+	}
+	var annotations []runnertest.Command
+	for _, c := range runnertest.Commands(r.out.String()) {
+		if c.Name == "error" || c.Name == "notice" {
+			annotations = append(annotations, c)
+		}
+	}
+	if len(annotations) != maxAnnotations {
+		t.Fatalf("%d annotations; want %d:\n%s", len(annotations), maxAnnotations, r.out.String())
+	}
+	verdicts := annotations[maxAnnotations-maxVerdicts:]
+	for _, c := range verdicts[:maxVerdicts-1] {
+		if c.Name != "error" || !strings.Contains(c.Message, "is blocked") {
+			t.Errorf("verdict annotation %+v; want the blocked offers first", c)
+		}
+	}
+	sum := verdicts[maxVerdicts-1]
+	if sum.Name != "error" || !strings.HasPrefix(sum.Message, "8 more offers; blocked: offer-07, offer-08, offer-10, offer-11; completed: offer-00, offer-03, offer-06, offer-09.") {
+		t.Errorf("the last annotation is %+v; want the rest summed up", sum)
+	}
+	for _, v := range vs { // every verdict in the log, as an annotation or a line
+		if !strings.Contains(r.out.String(), "::error title="+v.OfferID+"::") && !strings.Contains(r.out.String(), "::notice title="+v.OfferID+"::") && !strings.Contains(r.out.String(), "\n"+v.OfferID+": ") {
+			t.Errorf("the log lacks %s's verdict", v.OfferID)
+		}
+	}
+}
+
+// TestAnnotationLength: the runner cuts a message past 4096 UTF-16 units (in
+// the log too), counted as decoded, so every annotation is cut within it at a
+// rune, the start kept, and the log then has the message whole.
+func TestAnnotationLength(t *testing.T) {
+	r := newRunner(t, config.AnnotateInformation)
+	// Under the 4000 characters kept of a server text, over 4096 units: 😀 is
+	// two, and % is three bytes in the command encoding, one unit decoded.
+	long := "Start. " + strings.Repeat("😀😀😀 100% ", 350) + "END"
+	name := "Cert " + strings.Repeat("é", 1000)
+	op := &snapshot.Operation{Status: "failed", Error: snapshot.ErrorText(long), Steps: []snapshot.Step{{ID: "s", Name: name, Status: "failed", Messages: []snapshot.Message{msg("error", long), msg("warning", long+" again")}}}}
+	r.rep.Snapshot(op, 1)
+	r.rep.Warn(long)
+	if err := r.rep.Finish(verdict.Verdict{Status: verdict.Failed, FailedStep: "s", Operation: op}); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range runnertest.Commands(r.out.String()) {
+		if c.Name == "debug" || c.Name == "add-mask" {
+			continue
+		}
+		n++
+		if u := len(utf16.Encode([]rune(c.Message))); u > maxAnnotationUnits || u < maxAnnotationUnits-1 {
+			t.Errorf("%s annotation of %d UTF-16 units; want it cut within %d", c.Name, u, maxAnnotationUnits)
+		}
+		if !strings.HasSuffix(c.Message, "…") || !utf8.ValidString(c.Message) {
+			t.Errorf("%s annotation does not end in an ellipsis at a rune: %q", c.Name, c.Message[len(c.Message)-20:])
+		}
+		if u := len(utf16.Encode([]rune(c.Properties["title"]))); u > maxTitleUnits {
+			t.Errorf("title of %d UTF-16 units", u)
+		}
+	}
+	if n != 4 {
+		t.Errorf("%d annotations; want 4", n)
+	}
+	verdictLine := "The publish failed at step Cert éé"
+	if !strings.Contains(r.out.String(), "::error title=marketplace-gate::"+verdictLine) || !strings.Contains(r.out.String(), "…: Start. 😀😀😀 100%25") {
+		t.Errorf("the verdict should name the step, cut, and keep the start of the error:\n%.3000s", r.out.String())
+	}
+	if c := strings.Count(r.out.String(), "END"); c != 4 {
+		t.Errorf("the log has the message's tail %d times; want every cut message whole in the log once", c)
 	}
 }
 

@@ -55,3 +55,34 @@ func level(l string) string {
 	}
 	return "information"
 }
+
+// units is the length of s in UTF-16 code units, as the runner counts it.
+func units(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16Len(r)
+	}
+	return n
+}
+
+func utf16Len(r rune) int {
+	if r >= 0x10000 {
+		return 2
+	}
+	return 1
+}
+
+// cutUnits shortens s to at most n UTF-16 units (n > 0), cutting at a rune
+// and ending in "…"; s is returned as is when it fits.
+func cutUnits(s string, n int) string {
+	used, end := 0, 0 // end: the longest s[:end] that fits with the ellipsis
+	for i, r := range s {
+		if used <= n-1 {
+			end = i
+		}
+		if used += utf16Len(r); used > n {
+			return s[:end] + "…"
+		}
+	}
+	return s
+}
