@@ -106,7 +106,7 @@ func (r *Reporter) Finish(vs ...verdict.Verdict) error {
 		errs = append(errs, errors.New("GITHUB_OUTPUT is not set: outputs were not written"))
 	}
 	if path := r.getenv("GITHUB_STEP_SUMMARY"); path != "" {
-		if err := r.guard(func() { r.act.AddStepSummary(r.scrub(summary(views))) }); err != nil {
+		if err := r.guard(func() { r.act.AddStepSummary(fitText(r.scrub(summary(views)), summaryBudget)) }); err != nil {
 			errs = append(errs, fmt.Errorf("writing the job summary to GITHUB_STEP_SUMMARY: %w", err))
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -627,6 +628,116 @@ func TestSecretScrubbedBeforeEscaping(t *testing.T) {
 		}
 		if !strings.Contains(string(summary), "&#42;&#42;&#42;") {
 			t.Errorf("secret %q: nothing scrubbed in the summary", secret)
+		}
+	}
+}
+
+// hostileText is server text made of Markdown specials, which escaping makes
+// up to six times longer.
+func hostileText(n int) string {
+	const unit = "**b**_i_[l](javascript:x)|~~s~~&lt;b&gt;#h`c`{}+-!:@='&amp;\"é→😀 "
+	return strings.Repeat(unit, n/len(unit)+1)[:n]
+}
+
+// TestSummaryBudgetCountsWhatIsWritten: the budget holds for the bytes
+// written, escaped and scrubbed, headings, headlines and the overview table
+// included, whatever the server sends; every offer keeps its status.
+func TestSummaryBudgetCountsWhatIsWritten(t *testing.T) {
+	op := func(steps int) *snapshot.Operation {
+		o := &snapshot.Operation{Status: "failed", Error: snapshot.ErrorText(hostileText(20000)), Messages: []snapshot.Message{msg("error", hostileText(5000))}}
+		for i := range steps {
+			s := snapshot.Step{ID: "s" + strconv.Itoa(i), Name: hostileText(5000), Status: "failed", EstimatedTimeFrame: hostileText(3000)}
+			for range 3 {
+				s.Messages = append(s.Messages, msg("error", hostileText(5000)))
+			}
+			o.Steps = append(o.Steps, s)
+			o.PreviewLinks = append(o.PreviewLinks, "https://preview.example/"+strings.Repeat("p", 3000+i))
+		}
+		return o
+	}
+	for _, tc := range []struct {
+		name   string
+		offers int
+		steps  int
+		mask   string
+	}{
+		{"one offer", 1, 200, ""},
+		{"50 offers", 50, 10, ""},
+		{"a short secret scrubbed after escaping", 1, 200, "é"}, // *** is longer than é
+	} {
+		r := newRunner(t, config.AnnotateNone)
+		if tc.mask != "" {
+			r.rep.Mask(tc.mask)
+		}
+		var vs []verdict.Verdict
+		for i := range tc.offers {
+			o := op(tc.steps)
+			vs = append(vs, verdict.Verdict{Status: verdict.Failed, FailedStep: "s0", OfferID: fmt.Sprintf("offer-%02d", i), OperationID: strings.Repeat("9", 40), Operation: o})
+		}
+		if err := r.rep.Finish(vs...); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(r.summary)
+		summary := string(b)
+		if len(summary) > summaryBudget+1 { // the library adds a newline
+			t.Errorf("%s: summary of %d bytes; budget %d", tc.name, len(summary), summaryBudget)
+		}
+		if tc.offers > 1 {
+			for _, v := range vs {
+				if !strings.Contains(summary, "| `"+v.OfferID+"` | ❌ failed |") || !strings.Contains(summary, "### ❌ Offer `"+v.OfferID+"`: failed") {
+					t.Errorf("%s: the summary lacks %s's status", tc.name, v.OfferID)
+				}
+			}
+		} else if !strings.Contains(summary, "## ❌ Marketplace publish: failed") {
+			t.Errorf("%s: the summary lacks the status", tc.name)
+		}
+		if !strings.Contains(summary, "The publish failed at step") {
+			t.Errorf("%s: the summary lacks the headline", tc.name)
+		}
+		if regexp.MustCompile(`&#[0-9]*(…|\n|$)`).MatchString(summary) {
+			t.Errorf("%s: an entity was cut", tc.name)
+		}
+		if !utf8.ValidString(summary) {
+			t.Errorf("%s: a character was cut", tc.name)
+		}
+	}
+}
+
+func TestFitText(t *testing.T) {
+	s := strings.Repeat("| row |\n", 1000)
+	got := fitText(s, 500)
+	if len(got) > 500 || !strings.HasSuffix(got, summaryCut) || !strings.HasPrefix(got, "| row |\n| row |") || strings.Contains(got, "| row |"+summaryCut[:1]+"*") {
+		t.Errorf("fitText = %q", got)
+	}
+	if fitText(s, len(s)) != s {
+		t.Error("text within its budget must stay whole")
+	}
+}
+
+func TestCutUnits(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"abc", 3, "abc"},
+		{"abcd", 3, "ab…"},
+		{"a😀b", 3, "a…"}, // 😀 is two units: a + 😀 + … would be four
+		{"a😀b", 4, "a😀b"},
+		{"😀😀", 3, "😀…"},
+		{"ééé", 2, "é…"},
+	} {
+		if got := cutUnits(tc.in, tc.n); got != tc.want {
+			t.Errorf("cutUnits(%q, %d) = %q; want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestMdCutNeverSplitsAnEntity(t *testing.T) {
+	for n := 3; n < 40; n++ {
+		got := mdCut("~~__**é😀||", n)
+		if len(got) > n || !strings.HasSuffix(got, "…") || !utf8.ValidString(got) || regexp.MustCompile(`&#?[0-9]*…$`).MatchString(got) {
+			t.Errorf("mdCut(_, %d) = %q", n, got)
 		}
 	}
 }
