@@ -72,6 +72,88 @@ func hostileOp(steps, msgs, size int, extra string) string {
 	return string(b)
 }
 
+// utf16Bytes is a string's size as the runner approximates output sizes.
+func utf16Bytes(s string) int { return 2 * len(utf16.Encode([]rune(s))) }
+
+// manyHostileOffers runs a gate on 50 offers, each blocked with hostile text.
+func manyHostileOffers(t *testing.T) (result, []string) {
+	t.Helper()
+	var offers []string
+	var opts []simulator.Option
+	sc, _ := simulator.Lookup("publish")
+	for i := range 50 {
+		offer := fmt.Sprintf("offer-%02d", i)
+		offers = append(offers, offer)
+		opts = append(opts, simulator.WithOperation(offer, fmt.Sprintf("0b5c2d6e-1111-4aaa-8bbb-%012d", i), sc))
+	}
+	body := hostileOp(20, 5, 6000, hostile(30000)) // the first error, in every headline
+	opts = append(opts, simulator.WithIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+		return strings.Contains(r.URL.Path, "/operations/") && answer(200, nil, body)(call{W: w, R: r})
+	}))
+	_, url := startSim(t, "publish", opts...)
+	in := inputsFor(url)
+	delete(in, "operation-id")
+	in["offer-id"] = strings.Join(offers, "\n")
+	r := runAction(t, in, false)
+	if r.code != 1 || r.outputs["status"] != "blocked" {
+		t.Fatalf("exit %d status %q\n%.5000s", r.code, r.outputs["status"], r.stdout)
+	}
+	return r, offers
+}
+
+// TestBinaryManyHostileOffersStayInsideRunnerLimits: 50 offers, each with
+// long hostile text in every field: the summary stays under 1 MiB with every
+// offer's status, the outputs under 256 KiB as the runner counts them with
+// every offer in results, every annotation under 4096 UTF-16 units, and the
+// gate's annotations a small share of the job's 50.
+func TestBinaryManyHostileOffersStayInsideRunnerLimits(t *testing.T) {
+	r, offers := manyHostileOffers(t)
+	total := 0
+	for k, v := range r.outputs {
+		total += utf16Bytes(k) + utf16Bytes(v)
+	}
+	t.Logf("summary %d bytes; outputs %d bytes in UTF-16 (results %d, steps %d)", len(r.summary), total, utf16Bytes(r.outputs["results"]), utf16Bytes(r.outputs["steps"]))
+	if len(r.summary) >= 1<<20 {
+		t.Errorf("summary is %d bytes: the runner drops a summary over 1 MiB whole", len(r.summary))
+	}
+	for _, o := range offers {
+		if !strings.Contains(r.summary, "| `"+o+"` | ⛔ blocked |") || !strings.Contains(r.summary, "### ⛔ Offer `"+o+"`: blocked") {
+			t.Errorf("the summary lacks offer %s's status", o)
+		}
+	}
+	if total > 256<<10 {
+		t.Errorf("outputs total %d bytes in UTF-16; want at most 256 KiB", total)
+	}
+	var results map[string]map[string]any
+	if err := json.Unmarshal([]byte(r.outputs["results"]), &results); err != nil || len(results) != 50 {
+		t.Fatalf("results: %d entries, %v", len(results), err)
+	}
+	for _, o := range offers {
+		if e := results[o]; e["status"] != "blocked" || e["blocked-step"] != "step-0" || !strings.HasPrefix(e["operation-id"].(string), "0b5c2d6e-") || !strings.HasPrefix(e["message"].(string), "Step Step 0") {
+			t.Errorf("results[%s] = %v", o, e)
+		}
+	}
+	if !strings.Contains(r.stdout, "Outputs cut to stay within 256 KiB") {
+		t.Errorf("the log does not say what was cut from the outputs")
+	}
+	var annotations []runnertest.Command
+	for _, c := range runnertest.Commands(r.stdout) {
+		switch c.Name {
+		case "error", "warning", "notice":
+			annotations = append(annotations, c)
+			if n := len(utf16.Encode([]rune(c.Message))); n > 4096 {
+				t.Errorf("an annotation of %d UTF-16 units: the runner cuts it, in the log too", n)
+			}
+		}
+	}
+	if len(annotations) > 10 || len(annotations) == 0 {
+		t.Errorf("%d annotations; want at most 10 per gate step", len(annotations))
+	}
+	if last := annotations[len(annotations)-1]; last.Name != "error" || !strings.Contains(last.Message, "blocked") {
+		t.Errorf("the last annotation is %+v; want the verdict", last)
+	}
+}
+
 // TestBinaryLongErrorAnnotation: a blocked step's error of 4,200 UTF-16
 // units (3,150 characters; each % three bytes in the command encoding) is cut
 // within 4096 units, keeping its start, and the log still has it whole.

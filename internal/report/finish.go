@@ -89,7 +89,10 @@ func (r *Reporter) Finish(vs ...verdict.Verdict) error {
 	if r.overflow > 0 {
 		r.line(fmt.Sprintf("%d more messages than the gate annotates (at most %d per gate step, verdicts included, so that a job's other steps keep theirs): all are in this log, and in the job summary as far as its 1 MiB limit allows", r.overflow, maxAnnotations))
 	}
-	outs := r.outputs(views)
+	outs, cut := r.outputs(views)
+	if cut != "" {
+		r.line(cut)
+	}
 	if !r.runner {
 		r.plainOutputs(outs, views)
 	}

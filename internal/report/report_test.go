@@ -545,8 +545,15 @@ func TestRunawayOperationStaysInsideRunnerLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	var steps []StepOut
-	if len(outs["steps"]) > stepsBudget || json.Unmarshal([]byte(outs["steps"]), &steps) != nil || len(steps) == 0 {
-		t.Errorf("steps output is %d bytes (budget %d), %d steps", len(outs["steps"]), stepsBudget, len(steps))
+	total := 0
+	for k, v := range outs {
+		total += 2 * len(utf16.Encode([]rune(k+v)))
+	}
+	if total > outputsBudget || json.Unmarshal([]byte(outs["steps"]), &steps) != nil || len(steps) == 0 {
+		t.Errorf("outputs are %d bytes in UTF-16 (budget %d), %d steps", total, outputsBudget, len(steps))
+	}
+	if !strings.Contains(r.out.String(), "Outputs cut to stay within 256 KiB") || !strings.Contains(r.out.String(), "steps keeps ") {
+		t.Error("the log does not say what was cut from the outputs")
 	}
 	if !strings.Contains(r.out.String(), long+"14999") {
 		t.Error("the log lacks the last message: every message must be logged")
@@ -739,5 +746,83 @@ func TestMdCutNeverSplitsAnEntity(t *testing.T) {
 		if len(got) > n || !strings.HasSuffix(got, "…") || !utf8.ValidString(got) || regexp.MustCompile(`&#?[0-9]*…$`).MatchString(got) {
 			t.Errorf("mdCut(_, %d) = %q", n, got)
 		}
+	}
+}
+
+// TestOutputsWithinBudget: all outputs together stay within 256 KiB as the
+// runner counts them (UTF-16, two bytes a unit), steps cut first; results
+// keep every target's status and ids, and the log says what was cut.
+func TestOutputsWithinBudget(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		links int
+		id    int // length of the blocked step's id
+		says  []string
+	}{
+		{"long links and messages", 40, 10, []string{"steps keeps", "each results message cut to 200 characters", "links left out"}},
+		{"runaway ids", 0, 3000, []string{"ids longer than 100 characters cut"}},
+	} {
+		r := newRunner(t, config.AnnotateNone)
+		var vs []verdict.Verdict
+		for i := range 50 {
+			op := &snapshot.Operation{Status: "running"}
+			for j := range 30 {
+				op.Steps = append(op.Steps, snapshot.Step{ID: strings.Repeat("s", tc.id) + strconv.Itoa(j), Name: hostileText(500), Status: "blocked", Messages: []snapshot.Message{msg("error", hostileText(3000))}})
+			}
+			for j := range tc.links {
+				op.PreviewLinks = append(op.PreviewLinks, fmt.Sprintf("https://preview.example/%d/%s", j, strings.Repeat("😀", 300)))
+			}
+			vs = append(vs, verdict.Verdict{Status: verdict.Blocked, BlockedStep: op.Steps[0].ID, OfferID: fmt.Sprintf("offer-%02d", i), OperationID: fmt.Sprintf("0b5c2d6e-1111-4aaa-8bbb-%012d", i), Operation: op})
+		}
+		if err := r.rep.Finish(vs...); err != nil {
+			t.Fatal(err)
+		}
+		outs, err := runnertest.Outputs(r.output)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := 0
+		for k, v := range outs {
+			total += 2 * len(utf16.Encode([]rune(k+v)))
+		}
+		if total > outputsBudget {
+			t.Errorf("%s: outputs of %d bytes in UTF-16; budget %d", tc.name, total, outputsBudget)
+		}
+		var results map[string]Result
+		if err := json.Unmarshal([]byte(outs["results"]), &results); err != nil || len(results) != 50 {
+			t.Fatalf("%s: results of %d entries: %v", tc.name, len(results), err)
+		}
+		for _, v := range vs {
+			got := results[v.OfferID]
+			if got.Status != verdict.Blocked || got.OperationID != v.OperationID || got.BlockedStep == "" || !strings.HasPrefix(v.BlockedStep, strings.TrimSuffix(got.BlockedStep, "…")) || !strings.HasPrefix(got.Message, "Step ") {
+				t.Errorf("%s: results[%s] = %+v", tc.name, v.OfferID, got)
+			}
+		}
+		var steps []StepOut
+		if err := json.Unmarshal([]byte(outs["steps"]), &steps); err != nil {
+			t.Errorf("%s: steps is not JSON: %v", tc.name, err)
+		}
+		lines := 0
+		for _, l := range strings.Split(r.out.String(), "\n") {
+			if strings.HasPrefix(l, "Outputs cut to stay within 256 KiB") {
+				lines++
+				for _, s := range tc.says {
+					if !strings.Contains(l, s) {
+						t.Errorf("%s: the log line does not say %q: %s", tc.name, s, l)
+					}
+				}
+			}
+		}
+		if lines != 1 {
+			t.Errorf("%s: %d log lines say what was cut; want one", tc.name, lines)
+		}
+	}
+	// Nothing cut, nothing said.
+	r := newRunner(t, config.AnnotateNone)
+	if err := r.rep.Finish(verdict.Verdict{Status: verdict.Completed, OfferID: "contoso-vm", Operation: &snapshot.Operation{Status: "completed"}}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(r.out.String(), "Outputs cut") {
+		t.Errorf("a small gate's outputs were cut:\n%s", r.out.String())
 	}
 }

@@ -90,6 +90,15 @@ func level(l string) string {
 	return "information"
 }
 
+// units is the length of s in UTF-16 code units, as the runner counts it.
+func units(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16Len(r)
+	}
+	return n
+}
+
 func utf16Len(r rune) int {
 	if r >= 0x10000 {
 		return 2
