@@ -67,10 +67,9 @@ func (r *Reporter) Finish(vs ...verdict.Verdict) error {
 		if multi {
 			title, prefix = w.OfferID, "["+w.OfferID+"] "
 		}
-		switch {
-		case rest[i]: // summed up in one annotation below
+		if rest[i] { // summed up in one annotation below
 			r.line(fmt.Sprintf("%s: %s: %s", title, verdictLevel(w), w.headline))
-		default:
+		} else {
 			r.emit(verdictLevel(w), title, w.headline, own[i])
 		}
 		if !r.runner && len(w.steps) > 0 {
