@@ -31,9 +31,10 @@ func BenchmarkSummary(b *testing.B) {
 	op := snapshottest.Operation(50, 3)
 	op.Status = "failed"
 	v := verdict.Verdict{Status: verdict.Failed, OfferID: "contoso-vm", OperationID: op.ID, Operation: &op, FailedStep: "step-25", Polls: 40}
+	r := New(WithWriter(io.Discard), WithGetenv(func(string) string { return "" }))
 	b.ReportAllocs()
 	for b.Loop() {
-		if s := summary([]view{render(v)}); len(s) < 1000 {
+		if s := summary([]view{r.render(v)}); len(s) < 1000 {
 			b.Fatalf("summary of %d bytes", len(s))
 		}
 	}

@@ -16,11 +16,11 @@ func Headline(v verdict.Verdict) string {
 	case verdict.AwaitingSignoff:
 		return "The offer is in preview and waits for publisher sign-off: review the preview links, then Go Live."
 	case verdict.Blocked:
-		return fmt.Sprintf("Step %s is blocked: %s", inert(stepTitle(v, v.BlockedStep)), firstError(v, v.BlockedStep))
+		return fmt.Sprintf("Step %s is blocked: %s", name(stepTitle(v, v.BlockedStep)), firstError(v, v.BlockedStep))
 	case verdict.Failed:
 		msg := "The publish failed"
 		if v.FailedStep != "" {
-			msg += " at step " + inert(stepTitle(v, v.FailedStep))
+			msg += " at step " + name(stepTitle(v, v.FailedStep))
 		}
 		if v.Operation != nil && v.Operation.Error != "" {
 			msg += ": " + inert(string(v.Operation.Error))
@@ -40,7 +40,7 @@ func Headline(v verdict.Verdict) string {
 		if v.Operation != nil {
 			for _, s := range v.Operation.Steps {
 				if st, _ := s.State(); st == snapshot.StateRunning {
-					msg += ": at step " + inert(s.Title())
+					msg += ": at step " + name(s.Title())
 					break
 				}
 			}
@@ -52,6 +52,10 @@ func Headline(v verdict.Verdict) string {
 	}
 	return string(v.Status)
 }
+
+// name is a step's name made inert and short enough that what follows it in
+// a headline (the error) still fits in an annotation.
+func name(s string) string { return cutUnits(inert(s), maxTitleUnits) }
 
 // sentence ends msg with a full stop unless the server's text already did.
 func sentence(msg string) string {

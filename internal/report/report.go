@@ -5,9 +5,13 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
+	"html"
 	"io"
+	"net/url"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -18,9 +22,21 @@ import (
 	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 )
 
-// maxAnnotationsPerLevel matches what the runner shows per kind and step;
-// anything beyond goes to the log and the summary only.
-const maxAnnotationsPerLevel = 10
+// Annotation limits. The runner records 10 annotations per kind and step and
+// cuts a message past 4096 UTF-16 units, in the log too (ExecutionContext.cs);
+// a job shows at most 50 annotations in all (toolkit docs/problem-matchers.md).
+// A job may run several gates, so each keeps to a small share, its verdicts
+// included; what is not annotated is in the log and the summary.
+const (
+	maxAnnotations = 10 // per gate step, every kind and the verdicts together
+	// maxVerdicts bounds the slots kept for verdicts when several offers are
+	// watched: past it, one annotation sums up the rest.
+	maxVerdicts        = 5
+	maxAnnotationUnits = 4096 // of the message as the runner decodes it
+	// maxTitleUnits bounds a title, and a step name in a headline: names come
+	// from the server, and a runaway one must not crowd out the message.
+	maxTitleUnits = 256
+)
 
 // Reporter renders one gate run.
 type Reporter struct {
@@ -34,12 +50,14 @@ type Reporter struct {
 	// mu serialises everything below and all output: several subjects may
 	// report from their own goroutines.
 	mu        sync.Mutex
-	secrets   []string
-	annotated map[string]int // annotations issued per level
-	overflow  int            // messages past the annotation cap
-	verdicts  int            // annotation slots per kind kept for verdicts: one per offer
-	main      *Subject       // the unnamed subject of a one-offer gate
-	blank     bool           // the last line printed was empty
+	secrets   []string          // as masked
+	scrubber  *strings.Replacer // every form of every secret → ***
+	annotated int               // annotations issued, every kind
+	minor     int               // of which warnings and notices
+	overflow  int               // messages past the annotation cap
+	verdicts  int               // named subjects: offers that each get a verdict
+	main      *Subject          // the unnamed subject of a one-offer gate
+	blank     bool              // the last line printed was empty
 }
 
 // Option configures a Reporter.
@@ -48,7 +66,7 @@ type Option func(*Reporter)
 // WithWriter sets where log lines and workflow commands go (stdout).
 func WithWriter(w io.Writer) Option { return func(r *Reporter) { r.out = w } }
 
-// WithGetenv sets how the environment is read (GITHUB_ACTIONS, GITHUB_OUTPUT, …).
+// WithGetenv sets how the environment is read (GITHUB_ACTIONS, GITHUB_OUTPUT, RUNNER_TEMP, …).
 func WithGetenv(g func(string) string) Option { return func(r *Reporter) { r.getenv = g } }
 
 // WithAnnotate sets the lowest message level that becomes an annotation.
@@ -57,19 +75,26 @@ func WithAnnotate(a config.Annotate) Option { return func(r *Reporter) { r.annot
 // New returns a Reporter; by default it writes to stdout and annotates warnings and errors.
 func New(opts ...Option) *Reporter {
 	r := &Reporter{
-		out:       os.Stdout,
-		getenv:    os.Getenv,
-		annotate:  config.AnnotateWarning,
-		annotated: map[string]int{},
+		out:      os.Stdout,
+		getenv:   os.Getenv,
+		annotate: config.AnnotateWarning,
 	}
 	r.main = r.Subject("")
 	for _, o := range opts {
 		o(r)
 	}
-	r.runner = r.getenv("GITHUB_ACTIONS") == "true"
+	r.runner = isRunner(r.getenv)
 	r.start = time.Now()
 	r.act = githubactions.New(githubactions.WithWriter(r.out), githubactions.WithGetenv(r.getenv))
 	return r
+}
+
+// isRunner tells whether the GitHub runner runs the gate. GITHUB_ACTIONS is
+// set only on docker's command line, so a step run by container hooks (ARC's
+// kubernetes mode) lacks it; the file-command and temp variables are there
+// either way. Missing the runner would lose masks and annotations.
+func isRunner(getenv func(string) string) bool {
+	return getenv("GITHUB_ACTIONS") == "true" || getenv("GITHUB_OUTPUT") != "" || getenv("RUNNER_TEMP") != ""
 }
 
 // SetAnnotate changes the annotation threshold once the config is known.
@@ -110,17 +135,69 @@ func (r *Reporter) Mask(secret string) {
 		}
 	}
 	r.secrets = append(r.secrets, secret)
+	var forms []string
+	for _, s := range r.secrets {
+		forms = append(forms, secretForms(s)...)
+	}
+	// Longest first: at one place the first form that matches wins, so a
+	// secret inside a longer one does not leave the rest of it.
+	sort.SliceStable(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
+	pairs := make([]string, 0, 2*len(forms))
+	for _, f := range forms {
+		pairs = append(pairs, f, "***")
+	}
+	r.scrubber = strings.NewReplacer(pairs...)
 	if r.runner {
 		r.act.AddMask(secret)
 	}
 }
 
-// scrub replaces every known secret in s.
-func (r *Reporter) scrub(s string) string {
-	for _, secret := range r.secrets {
-		s = strings.ReplaceAll(s, secret, "***")
+// secretForms are the ways a secret can come back: as is, each of its lines
+// (the runner masks those too), and encoded by a server or proxy (percent-
+// encoded as a query, a path or byte by byte in either hex case; JSON- and
+// HTML-escaped). Text is scrubbed before it is escaped, so the forms the
+// gate's own escaping makes never arise; these catch what arrived encoded,
+// and serve as a last check after escaping.
+func secretForms(secret string) []string {
+	forms := []string{secret, url.QueryEscape(secret), url.PathEscape(secret), html.EscapeString(secret), md(secret)}
+	if b, err := json.Marshal(secret); err == nil {
+		forms = append(forms, string(b[1:len(b)-1]))
 	}
-	return s
+	var upper, lower strings.Builder
+	for _, c := range []byte(secret) {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
+			upper.WriteByte(c)
+			lower.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&upper, "%%%02X", c)
+		fmt.Fprintf(&lower, "%%%02x", c)
+	}
+	forms = append(forms, upper.String(), lower.String())
+	if strings.ContainsAny(secret, "\r\n") {
+		for _, l := range strings.FieldsFunc(secret, func(c rune) bool { return c == '\r' || c == '\n' }) {
+			if l = strings.TrimSpace(l); l != "" {
+				forms = append(forms, l)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	out := forms[:0]
+	for _, f := range forms {
+		if f != "" && !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// scrub replaces every known secret in s, in any of its forms.
+func (r *Reporter) scrub(s string) string {
+	if r.scrubber == nil {
+		return s
+	}
+	return r.scrubber.Replace(s)
 }
 
 // line writes a finished line. Outside the runner (which timestamps every
@@ -181,34 +258,49 @@ func levelRank(lvl string) int {
 
 // notify shows one message: as an ::error/::warning/::notice annotation
 // titled with title when the runner is there, the level reaches the annotate
-// input and the runner's per-kind cap is not reached; as a plain line
-// otherwise. Every message is in the log either way. One slot per kind is
-// kept for the verdict (see Finish), so it always shows.
+// input and the gate's share is not used up; as a plain line otherwise.
+// Every message is in the log either way. Slots are kept for the verdicts
+// (see Finish), so they always show, and warnings and notices may take half
+// of the rest at most, so that errors of later polls still show.
 func (r *Reporter) notify(lvl, title, text string) {
-	r.emit(lvl, title, text, maxAnnotationsPerLevel-max(1, r.verdicts))
+	slots := maxAnnotations - r.verdictSlots()
+	r.emit(lvl, title, text, r.annotated < slots && (lvl == "error" || r.minor < slots/2))
 }
 
-func (r *Reporter) emit(lvl, title, text string, limit int) {
+// verdictSlots is how many annotations are kept for verdicts: one per offer,
+// up to maxVerdicts.
+func (r *Reporter) verdictSlots() int { return min(max(1, r.verdicts), maxVerdicts) }
+
+// emit shows one message, as an annotation if room allows. An annotation is
+// cut to what the runner keeps, the start kept; the log then has it whole.
+func (r *Reporter) emit(lvl, title, text string, room bool) {
 	title, text = r.scrub(inert(title)), r.scrub(text)
 	if strings.TrimSpace(title) == "" {
 		title = "marketplace-gate" // a step with neither name nor id
 	}
-	if !r.runner || !r.annotates(lvl) || r.annotated[lvl] >= limit {
+	if !r.runner || !r.annotates(lvl) || !room {
 		if r.runner && r.annotates(lvl) {
 			r.overflow++
 		}
 		r.line(fmt.Sprintf("%s: %s: %s", title, lvl, text))
 		return
 	}
-	r.annotated[lvl]++
-	a := r.act.WithFieldsMap(map[string]string{"title": title})
+	r.annotated++
+	if lvl != "error" {
+		r.minor++
+	}
+	msg := cutUnits(text, maxAnnotationUnits)
+	a := r.act.WithFieldsMap(map[string]string{"title": cutUnits(title, maxTitleUnits)})
 	switch lvl {
 	case "error":
-		a.Errorf("%s", text)
+		a.Errorf("%s", msg)
 	case "warning":
-		a.Warningf("%s", text)
+		a.Warningf("%s", msg)
 	default:
-		a.Noticef("%s", text)
+		a.Noticef("%s", msg)
+	}
+	if msg != text {
+		r.line(fmt.Sprintf("%s: %s (whole): %s", title, lvl, text))
 	}
 }
 

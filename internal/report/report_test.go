@@ -4,12 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"html"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/config"
 	"github.com/marketplace-gate/marketplace-gate/internal/runnertest"
@@ -286,8 +292,8 @@ func TestOutputs(t *testing.T) {
 }
 
 // TestAnnotationCapKeepsTheImportant floods one snapshot with errors and
-// warnings: the runner shows ten per kind, so the blocked step's messages must
-// come first, and the verdict must still get its slot.
+// warnings: the gate annotates ten at most, so the blocked step's messages
+// must come first, and the verdict must still get its slot.
 func TestAnnotationCapKeepsTheImportant(t *testing.T) {
 	r := newRunner(t, config.AnnotateWarning)
 	var noise, blocked []snapshot.Message
@@ -311,10 +317,10 @@ func TestAnnotationCapKeepsTheImportant(t *testing.T) {
 			errs = append(errs, c.Message)
 		}
 	}
-	if count["error"] != maxAnnotationsPerLevel || count["warning"] != maxAnnotationsPerLevel-1 {
-		t.Fatalf("annotations per kind = %v; want %d errors (verdict included) and %d warnings", count, maxAnnotationsPerLevel, maxAnnotationsPerLevel-1)
+	if count["error"] != maxAnnotations || count["warning"] != 0 {
+		t.Fatalf("annotations per kind = %v; want %d errors (verdict included) and no warning: errors first, %d in all", count, maxAnnotations, maxAnnotations)
 	}
-	for i, text := range errs[:maxAnnotationsPerLevel-1] {
+	for i, text := range errs[:maxAnnotations-1] {
 		if !strings.HasPrefix(text, "fix me ") {
 			t.Errorf("error annotation %d is %q; the blocked step's messages must come first", i, text)
 		}
@@ -322,10 +328,124 @@ func TestAnnotationCapKeepsTheImportant(t *testing.T) {
 	if last := errs[len(errs)-1]; !strings.Contains(last, "is blocked") {
 		t.Errorf("the last error annotation is %q; want the verdict", last)
 	}
-	for _, text := range []string{"noise 24", "chatter 24", "fix me 24", "more messages than the runner shows"} {
+	for _, text := range []string{"noise 24", "chatter 24", "fix me 24", "more messages than the gate annotates"} {
 		if !strings.Contains(r.out.String(), text) {
 			t.Errorf("the log lacks %q", text)
 		}
+	}
+}
+
+// TestAnnotationShareKeepsLaterErrors: warnings of early polls may take half
+// of the message slots, so a later poll's errors still show, and the verdict.
+func TestAnnotationShareKeepsLaterErrors(t *testing.T) {
+	r := newRunner(t, config.AnnotateInformation)
+	var warnings, errs []snapshot.Message
+	for i := range 20 {
+		warnings = append(warnings, msg("warning", "early "+strconv.Itoa(i)), msg("information", "note "+strconv.Itoa(i)))
+		errs = append(errs, msg("error", "late "+strconv.Itoa(i)))
+	}
+	r.rep.Snapshot(&snapshot.Operation{Status: "running", Steps: []snapshot.Step{{ID: "s", Status: "running", Messages: warnings}}}, 1)
+	op := &snapshot.Operation{Status: "failed", Steps: []snapshot.Step{{ID: "s", Status: "failed", Messages: append(warnings, errs...)}}}
+	r.rep.Snapshot(op, 2)
+	if err := r.rep.Finish(verdict.Verdict{Status: verdict.Failed, FailedStep: "s", Operation: op}); err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, c := range runnertest.Commands(r.out.String()) {
+		count[c.Name]++
+	}
+	slots := maxAnnotations - 1
+	if count["warning"]+count["notice"] != slots/2 || count["error"] != slots-slots/2+1 {
+		t.Errorf("annotations = %v; want %d warnings and notices, and the rest errors, the verdict included", count, slots/2)
+	}
+}
+
+// TestManyVerdictsShareTheSlots: with more offers than verdict slots, those
+// that did not pass come first, and one annotation sums up the rest; the
+// gate stays within its share, messages included.
+func TestManyVerdictsShareTheSlots(t *testing.T) {
+	r := newRunner(t, config.AnnotateInformation)
+	var vs []verdict.Verdict
+	for i := range 12 {
+		offer := fmt.Sprintf("offer-%02d", i)
+		s := r.rep.Subject(offer)
+		op := &snapshot.Operation{Status: "running", Steps: []snapshot.Step{{ID: "cert", Name: "Certification", Status: "blocked", Messages: []snapshot.Message{msg("error", "no image "+offer)}}}}
+		s.Snapshot(op, 1)
+		v := verdict.Verdict{Status: verdict.Blocked, BlockedStep: "cert", OfferID: offer, Operation: op}
+		if i%3 == 0 {
+			v = verdict.Verdict{Status: verdict.Completed, OfferID: offer}
+		}
+		vs = append(vs, v)
+	}
+	if err := r.rep.Finish(vs...); err != nil {
+		t.Fatal(err)
+	}
+	var annotations []runnertest.Command
+	for _, c := range runnertest.Commands(r.out.String()) {
+		if c.Name == "error" || c.Name == "notice" {
+			annotations = append(annotations, c)
+		}
+	}
+	if len(annotations) != maxAnnotations {
+		t.Fatalf("%d annotations; want %d:\n%s", len(annotations), maxAnnotations, r.out.String())
+	}
+	verdicts := annotations[maxAnnotations-maxVerdicts:]
+	for _, c := range verdicts[:maxVerdicts-1] {
+		if c.Name != "error" || !strings.Contains(c.Message, "is blocked") {
+			t.Errorf("verdict annotation %+v; want the blocked offers first", c)
+		}
+	}
+	sum := verdicts[maxVerdicts-1]
+	if sum.Name != "error" || !strings.HasPrefix(sum.Message, "8 more offers; blocked: offer-07, offer-08, offer-10, offer-11; completed: offer-00, offer-03, offer-06, offer-09.") {
+		t.Errorf("the last annotation is %+v; want the rest summed up", sum)
+	}
+	for _, v := range vs { // every verdict in the log, as an annotation or a line
+		if !strings.Contains(r.out.String(), "::error title="+v.OfferID+"::") && !strings.Contains(r.out.String(), "::notice title="+v.OfferID+"::") && !strings.Contains(r.out.String(), "\n"+v.OfferID+": ") {
+			t.Errorf("the log lacks %s's verdict", v.OfferID)
+		}
+	}
+}
+
+// TestAnnotationLength: the runner cuts a message past 4096 UTF-16 units (in
+// the log too), counted as decoded, so every annotation is cut within it at a
+// rune, the start kept, and the log then has the message whole.
+func TestAnnotationLength(t *testing.T) {
+	r := newRunner(t, config.AnnotateInformation)
+	// Under the 4000 characters kept of a server text, over 4096 units: 😀 is
+	// two, and % is three bytes in the command encoding, one unit decoded.
+	long := "Start. " + strings.Repeat("😀😀😀 100% ", 350) + "END"
+	name := "Cert " + strings.Repeat("é", 1000)
+	op := &snapshot.Operation{Status: "failed", Error: snapshot.ErrorText(long), Steps: []snapshot.Step{{ID: "s", Name: name, Status: "failed", Messages: []snapshot.Message{msg("error", long), msg("warning", long+" again")}}}}
+	r.rep.Snapshot(op, 1)
+	r.rep.Warn(long)
+	if err := r.rep.Finish(verdict.Verdict{Status: verdict.Failed, FailedStep: "s", Operation: op}); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range runnertest.Commands(r.out.String()) {
+		if c.Name == "debug" || c.Name == "add-mask" {
+			continue
+		}
+		n++
+		if u := len(utf16.Encode([]rune(c.Message))); u > maxAnnotationUnits || u < maxAnnotationUnits-1 {
+			t.Errorf("%s annotation of %d UTF-16 units; want it cut within %d", c.Name, u, maxAnnotationUnits)
+		}
+		if !strings.HasSuffix(c.Message, "…") || !utf8.ValidString(c.Message) {
+			t.Errorf("%s annotation does not end in an ellipsis at a rune: %q", c.Name, c.Message[len(c.Message)-20:])
+		}
+		if u := len(utf16.Encode([]rune(c.Properties["title"]))); u > maxTitleUnits {
+			t.Errorf("title of %d UTF-16 units", u)
+		}
+	}
+	if n != 4 {
+		t.Errorf("%d annotations; want 4", n)
+	}
+	verdictLine := "The publish failed at step Cert éé"
+	if !strings.Contains(r.out.String(), "::error title=marketplace-gate::"+verdictLine) || !strings.Contains(r.out.String(), "…: Start. 😀😀😀 100%25") {
+		t.Errorf("the verdict should name the step, cut, and keep the start of the error:\n%.3000s", r.out.String())
+	}
+	if c := strings.Count(r.out.String(), "END"); c != 4 {
+		t.Errorf("the log has the message's tail %d times; want every cut message whole in the log once", c)
 	}
 }
 
@@ -425,8 +545,15 @@ func TestRunawayOperationStaysInsideRunnerLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	var steps []StepOut
-	if len(outs["steps"]) > stepsBudget || json.Unmarshal([]byte(outs["steps"]), &steps) != nil || len(steps) == 0 {
-		t.Errorf("steps output is %d bytes (budget %d), %d steps", len(outs["steps"]), stepsBudget, len(steps))
+	total := 0
+	for k, v := range outs {
+		total += 2 * len(utf16.Encode([]rune(k+v)))
+	}
+	if total > outputsBudget || json.Unmarshal([]byte(outs["steps"]), &steps) != nil || len(steps) == 0 {
+		t.Errorf("outputs are %d bytes in UTF-16 (budget %d), %d steps", total, outputsBudget, len(steps))
+	}
+	if !strings.Contains(r.out.String(), "Outputs cut to stay within 256 KiB") || !strings.Contains(r.out.String(), "steps keeps ") {
+		t.Error("the log does not say what was cut from the outputs")
 	}
 	if !strings.Contains(r.out.String(), long+"14999") {
 		t.Error("the log lacks the last message: every message must be logged")
@@ -440,5 +567,262 @@ func TestHeadlineEndsOnce(t *testing.T) {
 		if got != "The publish failed: Renew the VHD SAS URI and publish again." {
 			t.Errorf("headline for %q = %q", errText, got)
 		}
+	}
+}
+
+// TestRunnerWithoutGitHubActions: container hooks (ARC kubernetes mode) do
+// not pass GITHUB_ACTIONS; GITHUB_OUTPUT or RUNNER_TEMP still mean the
+// runner, so masks and annotations are not lost. With none of them the
+// reporter prints plain lines.
+func TestRunnerWithoutGitHubActions(t *testing.T) {
+	for _, tc := range []struct {
+		env    map[string]string
+		runner bool
+	}{
+		{map[string]string{"GITHUB_OUTPUT": filepath.Join(t.TempDir(), "output")}, true},
+		{map[string]string{"RUNNER_TEMP": t.TempDir()}, true},
+		{map[string]string{"GITHUB_ACTIONS": "true"}, true},
+		{map[string]string{"GITHUB_ACTIONS": "false"}, false},
+		{map[string]string{}, false},
+	} {
+		var out bytes.Buffer
+		rep := New(WithWriter(&out), WithGetenv(func(k string) string { return tc.env[k] }))
+		rep.Mask("tok-SECRET-123")
+		rep.Snapshot(&snapshot.Operation{Status: "running", Steps: []snapshot.Step{{ID: "s", Name: "Certification", Status: "blocked", Messages: []snapshot.Message{msg("error", "No image")}}}}, 1)
+		masked := strings.Contains(out.String(), "::add-mask::tok-SECRET-123")
+		annotated := strings.Contains(out.String(), "::error title=Certification::No image")
+		if masked != tc.runner || annotated != tc.runner {
+			t.Errorf("env %v: masked %v, annotated %v; want %v\n%s", tc.env, masked, annotated, tc.runner, out.String())
+		}
+	}
+}
+
+// TestSecretScrubbedBeforeEscaping: the summary escapes Markdown into
+// entities and the outputs are JSON, and either form of a secret reads as
+// the secret; so every server string is scrubbed before it is escaped.
+func TestSecretScrubbedBeforeEscaping(t *testing.T) {
+	for _, secret := range []string{"Abc8Q~dEf_gh-IjK.lmN0pQ1rS2tU3vW4xY5z", `p<ss&w>"rd~x`} {
+		r := newRunner(t, config.AnnotateInformation)
+		r.rep.Mask(secret)
+		esc := html.EscapeString(secret)
+		op := &snapshot.Operation{Status: "failed", Error: snapshot.ErrorText("rejected " + esc),
+			Messages:     []snapshot.Message{msg("error", "op "+esc)},
+			PreviewLinks: snapshot.Links{"https://preview.example/?sig=" + url.QueryEscape(secret)},
+			Steps: []snapshot.Step{{ID: "s " + esc, Name: "Name " + esc, Status: "failed", EstimatedTimeFrame: esc,
+				Messages: []snapshot.Message{msg("error", "echo "+esc)}}}}
+		r.rep.Snapshot(op, 1)
+		if err := r.rep.Finish(verdict.Verdict{Status: verdict.Failed, FailedStep: "s " + secret, OfferID: "contoso-vm", Operation: op}); err != nil {
+			t.Fatal(err)
+		}
+		summary, _ := os.ReadFile(r.summary)
+		outs, err := runnertest.Outputs(r.output)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var outputs strings.Builder
+		for _, v := range outs {
+			var decoded any
+			if json.Unmarshal([]byte(v), &decoded) == nil {
+				fmt.Fprintln(&outputs, decoded) // as it reads once decoded
+			}
+			fmt.Fprintln(&outputs, v)
+		}
+		log := strings.SplitN(r.out.String(), "\n", 2)[1] // after the ::add-mask::
+		for name, text := range map[string]string{"summary": html.UnescapeString(string(summary)), "outputs": outputs.String(), "log": log} {
+			if strings.Contains(text, secret) {
+				t.Errorf("secret %q readable in the %s", secret, name)
+			}
+		}
+		if !strings.Contains(string(summary), "&#42;&#42;&#42;") {
+			t.Errorf("secret %q: nothing scrubbed in the summary", secret)
+		}
+	}
+}
+
+// hostileText is server text made of Markdown specials, which escaping makes
+// up to six times longer.
+func hostileText(n int) string {
+	const unit = "**b**_i_[l](javascript:x)|~~s~~&lt;b&gt;#h`c`{}+-!:@='&amp;\"é→😀 "
+	return strings.Repeat(unit, n/len(unit)+1)[:n]
+}
+
+// TestSummaryBudgetCountsWhatIsWritten: the budget holds for the bytes
+// written, escaped and scrubbed, headings, headlines and the overview table
+// included, whatever the server sends; every offer keeps its status.
+func TestSummaryBudgetCountsWhatIsWritten(t *testing.T) {
+	op := func(steps int) *snapshot.Operation {
+		o := &snapshot.Operation{Status: "failed", Error: snapshot.ErrorText(hostileText(20000)), Messages: []snapshot.Message{msg("error", hostileText(5000))}}
+		for i := range steps {
+			s := snapshot.Step{ID: "s" + strconv.Itoa(i), Name: hostileText(5000), Status: "failed", EstimatedTimeFrame: hostileText(3000)}
+			for range 3 {
+				s.Messages = append(s.Messages, msg("error", hostileText(5000)))
+			}
+			o.Steps = append(o.Steps, s)
+			o.PreviewLinks = append(o.PreviewLinks, "https://preview.example/"+strings.Repeat("p", 3000+i))
+		}
+		return o
+	}
+	for _, tc := range []struct {
+		name   string
+		offers int
+		steps  int
+		mask   string
+	}{
+		{"one offer", 1, 200, ""},
+		{"50 offers", 50, 10, ""},
+		{"a short secret scrubbed after escaping", 1, 200, "é"}, // *** is longer than é
+	} {
+		r := newRunner(t, config.AnnotateNone)
+		if tc.mask != "" {
+			r.rep.Mask(tc.mask)
+		}
+		var vs []verdict.Verdict
+		for i := range tc.offers {
+			o := op(tc.steps)
+			vs = append(vs, verdict.Verdict{Status: verdict.Failed, FailedStep: "s0", OfferID: fmt.Sprintf("offer-%02d", i), OperationID: strings.Repeat("9", 40), Operation: o})
+		}
+		if err := r.rep.Finish(vs...); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(r.summary)
+		summary := string(b)
+		if len(summary) > summaryBudget+1 { // the library adds a newline
+			t.Errorf("%s: summary of %d bytes; budget %d", tc.name, len(summary), summaryBudget)
+		}
+		if tc.offers > 1 {
+			for _, v := range vs {
+				if !strings.Contains(summary, "| `"+v.OfferID+"` | ❌ failed |") || !strings.Contains(summary, "### ❌ Offer `"+v.OfferID+"`: failed") {
+					t.Errorf("%s: the summary lacks %s's status", tc.name, v.OfferID)
+				}
+			}
+		} else if !strings.Contains(summary, "## ❌ Marketplace publish: failed") {
+			t.Errorf("%s: the summary lacks the status", tc.name)
+		}
+		if !strings.Contains(summary, "The publish failed at step") {
+			t.Errorf("%s: the summary lacks the headline", tc.name)
+		}
+		if regexp.MustCompile(`&#[0-9]*(…|\n|$)`).MatchString(summary) {
+			t.Errorf("%s: an entity was cut", tc.name)
+		}
+		if !utf8.ValidString(summary) {
+			t.Errorf("%s: a character was cut", tc.name)
+		}
+	}
+}
+
+func TestFitText(t *testing.T) {
+	s := strings.Repeat("| row |\n", 1000)
+	got := fitText(s, 500)
+	if len(got) > 500 || !strings.HasSuffix(got, summaryCut) || !strings.HasPrefix(got, "| row |\n| row |") || strings.Contains(got, "| row |"+summaryCut[:1]+"*") {
+		t.Errorf("fitText = %q", got)
+	}
+	if fitText(s, len(s)) != s {
+		t.Error("text within its budget must stay whole")
+	}
+}
+
+func TestCutUnits(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"abc", 3, "abc"},
+		{"abcd", 3, "ab…"},
+		{"a😀b", 3, "a…"}, // 😀 is two units: a + 😀 + … would be four
+		{"a😀b", 4, "a😀b"},
+		{"😀😀", 3, "😀…"},
+		{"ééé", 2, "é…"},
+	} {
+		if got := cutUnits(tc.in, tc.n); got != tc.want {
+			t.Errorf("cutUnits(%q, %d) = %q; want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestMdCutNeverSplitsAnEntity(t *testing.T) {
+	for n := 3; n < 40; n++ {
+		got := mdCut("~~__**é😀||", n)
+		if len(got) > n || !strings.HasSuffix(got, "…") || !utf8.ValidString(got) || regexp.MustCompile(`&#?[0-9]*…$`).MatchString(got) {
+			t.Errorf("mdCut(_, %d) = %q", n, got)
+		}
+	}
+}
+
+// TestOutputsWithinBudget: all outputs together stay within 256 KiB as the
+// runner counts them (UTF-16, two bytes a unit), steps cut first; results
+// keep every target's status and ids, and the log says what was cut.
+func TestOutputsWithinBudget(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		links int
+		id    int // length of the blocked step's id
+		says  []string
+	}{
+		{"long links and messages", 40, 10, []string{"steps keeps", "each results message cut to 200 characters", "links left out"}},
+		{"runaway ids", 0, 3000, []string{"ids longer than 100 characters cut"}},
+	} {
+		r := newRunner(t, config.AnnotateNone)
+		var vs []verdict.Verdict
+		for i := range 50 {
+			op := &snapshot.Operation{Status: "running"}
+			for j := range 30 {
+				op.Steps = append(op.Steps, snapshot.Step{ID: strings.Repeat("s", tc.id) + strconv.Itoa(j), Name: hostileText(500), Status: "blocked", Messages: []snapshot.Message{msg("error", hostileText(3000))}})
+			}
+			for j := range tc.links {
+				op.PreviewLinks = append(op.PreviewLinks, fmt.Sprintf("https://preview.example/%d/%s", j, strings.Repeat("😀", 300)))
+			}
+			vs = append(vs, verdict.Verdict{Status: verdict.Blocked, BlockedStep: op.Steps[0].ID, OfferID: fmt.Sprintf("offer-%02d", i), OperationID: fmt.Sprintf("0b5c2d6e-1111-4aaa-8bbb-%012d", i), Operation: op})
+		}
+		if err := r.rep.Finish(vs...); err != nil {
+			t.Fatal(err)
+		}
+		outs, err := runnertest.Outputs(r.output)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := 0
+		for k, v := range outs {
+			total += 2 * len(utf16.Encode([]rune(k+v)))
+		}
+		if total > outputsBudget {
+			t.Errorf("%s: outputs of %d bytes in UTF-16; budget %d", tc.name, total, outputsBudget)
+		}
+		var results map[string]Result
+		if err := json.Unmarshal([]byte(outs["results"]), &results); err != nil || len(results) != 50 {
+			t.Fatalf("%s: results of %d entries: %v", tc.name, len(results), err)
+		}
+		for _, v := range vs {
+			got := results[v.OfferID]
+			if got.Status != verdict.Blocked || got.OperationID != v.OperationID || got.BlockedStep == "" || !strings.HasPrefix(v.BlockedStep, strings.TrimSuffix(got.BlockedStep, "…")) || !strings.HasPrefix(got.Message, "Step ") {
+				t.Errorf("%s: results[%s] = %+v", tc.name, v.OfferID, got)
+			}
+		}
+		var steps []StepOut
+		if err := json.Unmarshal([]byte(outs["steps"]), &steps); err != nil {
+			t.Errorf("%s: steps is not JSON: %v", tc.name, err)
+		}
+		lines := 0
+		for _, l := range strings.Split(r.out.String(), "\n") {
+			if strings.HasPrefix(l, "Outputs cut to stay within 256 KiB") {
+				lines++
+				for _, s := range tc.says {
+					if !strings.Contains(l, s) {
+						t.Errorf("%s: the log line does not say %q: %s", tc.name, s, l)
+					}
+				}
+			}
+		}
+		if lines != 1 {
+			t.Errorf("%s: %d log lines say what was cut; want one", tc.name, lines)
+		}
+	}
+	// Nothing cut, nothing said.
+	r := newRunner(t, config.AnnotateNone)
+	if err := r.rep.Finish(verdict.Verdict{Status: verdict.Completed, OfferID: "contoso-vm", Operation: &snapshot.Operation{Status: "completed"}}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(r.out.String(), "Outputs cut") {
+		t.Errorf("a small gate's outputs were cut:\n%s", r.out.String())
 	}
 }

@@ -45,12 +45,13 @@ func Steps(op *snapshot.Operation) []StepOut {
 	return steps
 }
 
-// links keeps the http(s) links, made safe.
-func links(ls snapshot.Links) []string {
+// links keeps the http(s) links, made safe and scrubbed: a link may carry a
+// secret (a SAS signature, a token in the query), percent-encoded or not.
+func (r *Reporter) links(ls snapshot.Links) []string {
 	out := make([]string, 0, len(ls))
 	for _, l := range ls {
-		if u := safeURL(l); u != "" {
-			out = append(out, u)
+		if u := safeURL(r.scrub(l)); u != "" {
+			out = append(out, r.scrub(u))
 		}
 	}
 	return out

@@ -71,7 +71,7 @@ func (s *Subject) title(t string) string {
 // Snapshot logs what changed since the last snapshot: the operation's status,
 // each step's status and progress, and every message not shown before. New
 // messages come after the status lines, most important first, so that the
-// runner's annotation cap keeps what the user must act on.
+// gate's small annotation share (see notify) keeps what the user must act on.
 func (s *Subject) Snapshot(op *snapshot.Operation, poll int) {
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()

@@ -2,37 +2,50 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
 )
 
-// The runner drops a step summary over 1 MiB whole; this budget keeps a
-// runaway operation (thousands of steps or messages) inside it, with room
-// left for the job's other steps.
+// The runner drops a step summary over 1 MiB whole; the limit is per step
+// file (FileCommandManager.cs:223), so this budget is the gate step's alone,
+// with a margin. It counts the bytes written: escaped and scrubbed.
 const summaryBudget = 1<<20 - 32<<10
+
+// summaryCut ends a summary cut to its budget. It starts a paragraph, so it
+// cannot read as a row of a table left open.
+const summaryCut = "\n\n*The job summary ends here: the runner drops one over 1 MiB. The log has everything.*\n"
 
 // summary renders the job summary in Markdown: one section, or with several
 // offers an overview table and a section per offer, sharing the budget.
 func summary(views []view) string {
 	if len(views) == 1 {
-		return views[0].section("##", "Marketplace publish", summaryBudget)
+		return fitText(views[0].section("##", "Marketplace publish", summaryBudget), summaryBudget)
 	}
 	var b strings.Builder
 	p := primary(views)
 	noun := views[0].Noun() // one gate watches one kind
 	fmt.Fprintf(&b, "## %s Marketplace publish: %s (%d %ss)\n\n| %s | Status | Operation | Polls |\n|---|---|---|---:|\n", icon(p.Status), p.Status, len(views), noun, capital(noun))
 	for _, w := range views {
-		fmt.Fprintf(&b, "| `%s` | %s %s | `%s` | %d |\n", w.OfferID, icon(w.Status), w.Status, w.OperationID, w.Polls)
+		fmt.Fprintf(&b, "| %s | %s %s | %s | %d |\n", code(w.OfferID, maxIDBytes), icon(w.Status), w.Status, code(w.OperationID, maxIDBytes), w.Polls)
 	}
 	b.WriteString("\n")
 	each := (summaryBudget - b.Len()) / len(views)
 	for _, w := range views {
-		b.WriteString(w.section("###", capital(w.Noun())+" `"+w.OfferID+"`", each))
+		b.WriteString(fitText(w.section("###", capital(w.Noun())+" "+code(w.OfferID, maxIDBytes), each), each))
 	}
-	return b.String()
+	return fitText(b.String(), summaryBudget)
 }
+
+// Bounds of one piece of server text in the summary, in bytes as written: a
+// runaway one must not crowd out the rest.
+const (
+	maxIDBytes   = 512  // an id in a table cell or the facts
+	maxCellBytes = 1024 // a step table cell, or a step's name over its messages
+	maxLinkBytes = 4096 // a link longer than this is left out: cut, it would lead elsewhere
+)
 
 // section renders one offer's verdict under a heading of level h, within
 // budget bytes. Every string from the API is escaped, so it shows as text
@@ -40,16 +53,16 @@ func summary(views []view) string {
 func (w view) section(h, title string, budget int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s %s: %s\n\n", h, icon(w.Status), title, w.Status)
-	fmt.Fprintf(&b, "%s\n\n", md(w.headline))
+	fmt.Fprintf(&b, "%s\n\n", mdCut(w.headline, max(budget/4, 1024)))
 	var facts []string
 	if w.OfferID != "" {
-		facts = append(facts, w.Noun()+" `"+w.OfferID+"`")
+		facts = append(facts, w.Noun()+" "+code(w.OfferID, maxIDBytes))
 	}
 	if w.OperationID != "" {
-		facts = append(facts, "operation `"+w.OperationID+"`")
+		facts = append(facts, "operation "+code(w.OperationID, maxIDBytes))
 	}
 	if w.SubmissionID != "" && w.SubmissionID != w.OperationID {
-		facts = append(facts, "submission `"+w.SubmissionID+"`")
+		facts = append(facts, "submission "+code(w.SubmissionID, maxIDBytes))
 	}
 	if !w.StartedAt.IsZero() {
 		facts = append(facts, "started "+w.StartedAt.UTC().Format(time.RFC3339))
@@ -57,32 +70,26 @@ func (w view) section(h, title string, budget int) string {
 	facts = append(facts, fmt.Sprintf("%d polls", w.Polls), "waited "+w.Elapsed.Round(time.Second).String())
 	fmt.Fprintf(&b, "%s\n\n", strings.Join(facts, " · "))
 
-	if w.Operation == nil {
+	if !w.watched {
 		return b.String()
 	}
-	var links strings.Builder
-	for _, l := range []struct {
-		title string
-		urls  []string
-	}{{"Preview links", w.preview}, {"Live links", w.live}} {
-		if len(l.urls) == 0 {
-			continue
-		}
-		fmt.Fprintf(&links, "%s# %s\n\n", h, l.title)
-		for _, u := range l.urls {
-			fmt.Fprintf(&links, "- [%s](%s)\n", md(u), u)
-		}
-		links.WriteString("\n")
-	}
 	// The links and the verdict matter most; the step table and the messages
-	// share what is left of the budget, in that order.
-	left := budget - b.Len() - min(links.Len(), budget/4) - 512
+	// share what is left of the budget, the table half of it at most when
+	// there are messages. A cell and a message are bounded: a runaway one
+	// must not hide all the others.
+	links := w.linkLists(h, budget/4)
+	left := budget - b.Len() - len(links) - 512
+	cell := min(maxCellBytes, max(128, budget/64))
 	if len(w.steps) > 0 {
 		rows := make([]string, 0, len(w.steps))
 		for _, s := range w.steps {
-			rows = append(rows, fmt.Sprintf("| %s | %s | %d%% | %s |", md(s.Name), md(s.Status), s.Progress, md(s.EstimatedTime)))
+			rows = append(rows, fmt.Sprintf("| %s | %s | %d%% | %s |", mdCut(s.Name, cell), mdCut(s.Status, cell), s.Progress, mdCut(s.EstimatedTime, cell)))
 		}
-		rows, cut := fit(rows, left)
+		share := left
+		if len(w.messages) > 0 || slices.ContainsFunc(w.steps, func(s StepOut) bool { return len(s.Messages) > 0 }) {
+			share = left / 2
+		}
+		rows, cut := fit(rows, share)
 		table := "| Step | Status | Progress | Estimate |\n|---|---|---:|---|\n" + strings.Join(rows, "\n") + "\n"
 		if cut > 0 {
 			table += fmt.Sprintf("\n%d more steps are not shown: the job summary is limited to 1 MiB. See the log.\n", cut)
@@ -90,16 +97,15 @@ func (w view) section(h, title string, budget int) string {
 		b.WriteString(table + "\n")
 		left -= len(table) + 1
 	}
+	lineCap := max(512, left/8)
 	var msgs []string
-	for _, m := range w.Operation.Messages {
-		if t := inert(m.HTML); t != "" {
-			msgs = append(msgs, fmt.Sprintf("- **Operation** · %s · %s", level(m.Level), md(t)))
-		}
+	for _, m := range w.messages {
+		msgs = append(msgs, "- **Operation** · "+m.Level+" · "+mdCut(m.Text, lineCap))
 	}
 	for _, s := range w.steps {
 		for _, m := range s.Messages {
 			if m.Text != "" {
-				msgs = append(msgs, fmt.Sprintf("- **%s** · %s · %s", md(s.Name), m.Level, md(m.Text)))
+				msgs = append(msgs, "- **"+mdCut(s.Name, cell)+"** · "+m.Level+" · "+mdCut(m.Text, lineCap))
 			}
 		}
 	}
@@ -110,10 +116,38 @@ func (w view) section(h, title string, budget int) string {
 		}
 		fmt.Fprintf(&b, "%s# Messages\n\n%s\n\n", h, strings.Join(msgs, "\n"))
 	}
-	if b.Len()+links.Len() <= budget {
-		b.WriteString(links.String())
+	if b.Len()+len(links) <= budget {
+		b.WriteString(links)
 	}
 	return b.String()
+}
+
+// linkLists renders the preview and live links within budget bytes.
+func (w view) linkLists(h string, budget int) string {
+	var out strings.Builder
+	for _, l := range []struct {
+		title string
+		urls  []string
+	}{{"Preview links", w.preview}, {"Live links", w.live}} {
+		var lines []string
+		long := 0
+		for _, u := range l.urls {
+			if len(u) > maxLinkBytes {
+				long++
+				continue
+			}
+			lines = append(lines, fmt.Sprintf("- [%s](%s)", mdCut(u, maxLinkBytes), u))
+		}
+		if len(lines)+long == 0 {
+			continue
+		}
+		lines, cut := fit(lines, budget-out.Len()-256)
+		if cut += long; cut > 0 {
+			lines = append(lines, fmt.Sprintf("- %d more links are not shown (too long, or past the job summary's 1 MiB). All are in the log.", cut))
+		}
+		fmt.Fprintf(&out, "%s# %s\n\n%s\n\n", h, l.title, strings.Join(lines, "\n"))
+	}
+	return out.String()
 }
 
 // fit keeps the leading lines whose total size (newlines included) is within
@@ -126,6 +160,22 @@ func fit(lines []string, budget int) ([]string, int) {
 		}
 	}
 	return lines, 0
+}
+
+// fitText is Markdown s within budget bytes: whole when it fits, else cut at
+// a line and ended with summaryCut. Sections are built within their budget;
+// this makes sure of it, whatever escaping and scrubbing did.
+func fitText(s string, budget int) string {
+	if len(s) <= budget {
+		return s
+	}
+	end := max(0, budget-len(summaryCut))
+	if i := strings.LastIndexByte(s[:end], '\n'); i >= 0 {
+		end = i
+	} else {
+		end = 0
+	}
+	return s[:end] + summaryCut
 }
 
 func icon(s verdict.Status) string {

@@ -17,12 +17,15 @@ func inert(s string) string {
 	return strings.ReplaceAll(s, "##[", "#\u2060#[")
 }
 
-// mdEscaper turns every character that Markdown or HTML could give meaning
-// to into a numeric entity. Entities are shown as the character but never
-// parsed as markup, and an entity pipe does not split a table cell.
+// mdSpecials are the characters that Markdown or HTML could give meaning to.
+const mdSpecials = "&<>\"'`*_{}[]()#+-!|~:@="
+
+// mdEscaper turns every one of mdSpecials into a numeric entity. Entities
+// are shown as the character but never parsed as markup, and an entity pipe
+// does not split a table cell.
 var mdEscaper = func() *strings.Replacer {
 	var pairs []string
-	for _, c := range "&<>\"'`*_{}[]()#+-!|~:@=" {
+	for _, c := range mdSpecials {
 		pairs = append(pairs, string(c), fmt.Sprintf("&#%d;", c))
 	}
 	return strings.NewReplacer(pairs...)
@@ -31,6 +34,37 @@ var mdEscaper = func() *strings.Replacer {
 // md escapes text for a Markdown table cell or list item: no tag, image,
 // script, link, emphasis or table break survives.
 func md(s string) string { return mdEscaper.Replace(s) }
+
+// mdCut is md(s) within n bytes (n >= 3): escaping can make text six times
+// longer, so it is cut as written, at a character (never inside an entity),
+// ending in "…".
+func mdCut(s string, n int) string {
+	e := md(s)
+	if len(e) <= n {
+		return e
+	}
+	var b strings.Builder
+	for _, c := range s {
+		piece := string(c)
+		if strings.ContainsRune(mdSpecials, c) {
+			piece = fmt.Sprintf("&#%d;", c)
+		}
+		if b.Len()+len(piece) > n-len("…") {
+			break
+		}
+		b.WriteString(piece)
+	}
+	return b.String() + "…"
+}
+
+// code renders an id as inline code when it can be one (no backtick, and no
+// pipe, which splits a table cell even in code), else escaped; within n bytes.
+func code(s string, n int) string {
+	if len(s)+2 <= n && !strings.ContainsAny(s, "`|\r\n") {
+		return "`" + s + "`"
+	}
+	return mdCut(inert(s), n)
+}
 
 // safeURL returns u when it is an absolute http(s) URL, re-encoded so that
 // characters with meaning in Markdown cannot close the link; "" otherwise.
@@ -54,4 +88,35 @@ func level(l string) string {
 		return "warning"
 	}
 	return "information"
+}
+
+// units is the length of s in UTF-16 code units, as the runner counts it.
+func units(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16Len(r)
+	}
+	return n
+}
+
+func utf16Len(r rune) int {
+	if r >= 0x10000 {
+		return 2
+	}
+	return 1
+}
+
+// cutUnits shortens s to at most n UTF-16 units (n > 0), cutting at a rune
+// and ending in "…"; s is returned as is when it fits.
+func cutUnits(s string, n int) string {
+	used, end := 0, 0 // end: the longest s[:end] that fits with the ellipsis
+	for i, r := range s {
+		if used <= n-1 {
+			end = i
+		}
+		if used += utf16Len(r); used > n {
+			return s[:end] + "…"
+		}
+	}
+	return s
 }
