@@ -41,6 +41,8 @@ type watch struct {
 	kind     string // what name is: offer, product, job or configure document
 	log      *report.Subject
 	inFlight chan struct{} // shared by every watch: bounds requests in flight
+	// unsure: the start's answer was lost, and what it began is looked for.
+	unsure bool
 }
 
 // run starts the target's publish when the start input asks, polls what it
@@ -49,11 +51,15 @@ type watch struct {
 func (w *watch) run(ctx context.Context, cfg config.Config, clock poll.Clock) verdict.Verdict {
 	var started start.Result
 	if w.api.starter != nil {
+		// The reads and sends of a start are retried as polls are, and
+		// within the same timeout.
+		retry := poll.Retry{Clock: clock, InitialInterval: cfg.InitialInterval, MaxInterval: cfg.MaxInterval,
+			Deadline: clock.Now().Add(cfg.Timeout), Observer: w.log, InFlight: w.inFlight}
 		var v *verdict.Verdict
-		if started, v = w.start(ctx); v != nil {
+		if started, v = w.start(ctx, retry); v != nil {
 			return *v
 		}
-		w.target = started.Target
+		w.target, w.unsure = started.Target, started.Unsure != ""
 	}
 	w.f = w.api.follow(w.target, started, w.log)
 	v := w.poll(ctx, cfg, clock)
@@ -78,6 +84,9 @@ func (w *watch) poll(ctx context.Context, cfg config.Config, clock poll.Clock) v
 	v := p.Run(ctx)
 	v.OperationID, v.OfferID, v.Kind = w.f.id(), w.name, w.kind
 	switch why := w.f.pending(); {
+	case why != "" && v.Status == verdict.TimedOut && w.unsure:
+		// There may be no operation at all: say so, not that it did not finish.
+		v.Err = fmt.Errorf("no publish to follow appeared within timeout %s: %s", cfg.Timeout, why)
 	case why != "" && v.Status == verdict.TimedOut:
 		v.Err = fmt.Errorf("%w: %s", v.Err, why)
 	case v.Status == verdict.Stalled:
