@@ -2,6 +2,7 @@ package command
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
+	"github.com/marketplace-gate/marketplace-gate/internal/poll/polltest"
 	"github.com/marketplace-gate/marketplace-gate/internal/simulator"
 )
 
@@ -165,6 +167,35 @@ func TestStartReadsBeforeAreRetriedWithinTimeout(t *testing.T) {
 	r.expect(t, "error", 1)
 	if n := posts(r.sim); n != 0 || !r.annotation("error", "until the gate's timeout") || !r.annotation("error", "nothing was started") {
 		t.Errorf("%d POSTs; want none, and the error to say the offer could not be read until the timeout:\n%s", n, r.stdout)
+	}
+}
+
+// TestStopSaysWhatItMeans: a SIGINT (a cancelled job, or a timeout-minutes
+// run out: the runner sends the same) claims neither, and says the
+// operation carries on unless cancel-on-interrupt cancels it.
+func TestStopSaysWhatItMeans(t *testing.T) {
+	for _, cancelIt := range []bool{false, true} {
+		ctx, stop := context.WithCancelCause(context.Background())
+		clock := polltest.New()
+		clock.OnSleep = func(time.Duration) { stop(errors.New("interrupt signal received")) }
+		in := map[string]string{}
+		if cancelIt {
+			in["cancel-on-interrupt"] = "true"
+		}
+		r := gateClocked(t, ctx, clock, "publish", in)
+		r.expect(t, "interrupted", 1)
+		want := []string{"the gate was stopped before the operation finished (interrupt signal received: the job was cancelled, or a timeout-minutes ran out)"}
+		if cancelIt {
+			want = append(want, "cancel-on-interrupt: the API accepted the request to cancel")
+		} else {
+			want = append(want, "the operation carries on in Partner Center", "cancel-on-interrupt: true asks the API to cancel it")
+		}
+		for _, w := range want {
+			if !r.annotation("error", w) {
+				t.Errorf("cancel-on-interrupt %v: the error does not say %q:\n%s", cancelIt, w, r.stdout)
+			}
+		}
+		stop(nil)
 	}
 }
 
