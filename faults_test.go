@@ -471,14 +471,71 @@ func TestFaults(t *testing.T) {
 					t.Errorf("%d publish requests; want the turned-away one sent again, once", n)
 				}
 			}},
-		{name: "start: 500 on publish is not sent again", inputs: startFault, sim: []simulator.Option{simulator.WithIdle()},
+		// A 500 may have started it: never sent again, but looked for until
+		// the timeout, which then says what was seen.
+		{name: "start: 500 on publish is not sent again", inputs: merge(startFault, map[string]string{"timeout": "1s"}), sim: []simulator.Option{simulator.WithIdle()},
 			other: always(func(c call) bool {
 				return strings.HasSuffix(c.R.URL.Path, "/publish") && answer(500, nil, fmt.Sprintf(apiError, "InternalServerError", "Something went wrong."))(c)
 			}),
+			status: "timed-out", code: 1, within: 2 * time.Second,
+			check: func(t *testing.T, f *faultRun) {
+				if n := f.count("POST", "/publish"); n != 1 || !strings.Contains(f.stdout, "may not have started") || !strings.Contains(f.stdout, "before starting again") || !strings.Contains(f.stdout, "no publish to follow appeared within timeout 1s") || !strings.Contains(f.stdout, "the newest listed is operation ") {
+					t.Errorf("%d publish requests; want one, and the doubt and what was seen said:\n%s", n, f.stdout)
+				}
+				if n := f.count("GET", "/submissions"); n < 5 {
+					t.Errorf("%d looks at the offer's operations; want it looked at until the timeout", n)
+				}
+			}},
+		// The publish is refused 401 (its token revoked), and the token
+		// endpoint then fails twice: the publish never left with a token the
+		// API took, so it is sent again once a token comes, and followed.
+		{name: "start: 401, then the token endpoint 500, is sent again", inputs: startFault, sim: []simulator.Option{simulator.WithIdle()},
+			other: firstPublish(func(c call) bool { c.Sim.RevokeTokens(); return false }),
+			token: func(c call) bool {
+				return c.N >= 2 && c.N <= 3 && answer(500, nil, `{"error":"temporarily_unavailable","error_description":"AADSTS50000: internal error"}`)(c)
+			},
+			status: "awaiting-signoff", code: 0, within: 6 * time.Second,
+			check: func(t *testing.T, f *faultRun) {
+				var publishes []simulator.Request
+				for _, r := range f.sim.Requests() {
+					if r.Method == "POST" && strings.HasSuffix(r.Path, "/publish") {
+						publishes = append(publishes, r)
+					}
+				}
+				if len(publishes) != 2 || publishes[0].Status != http.StatusUnauthorized || publishes[1].Status != http.StatusAccepted {
+					t.Fatalf("publish requests %+v; want one refused 401, then the one after the token recovered accepted", publishes)
+				}
+				if n := f.count("POST", "/oauth2/token"); n != 4 {
+					t.Errorf("%d token requests; want sign-in, two failures, one success", n)
+				}
+				if f.outputs["operation-id"] != f.sim.Operation(simulator.Offer) || f.outputs["operation-id"] == "" {
+					t.Errorf("operation-id %q; want the operation the publish started, %q", f.outputs["operation-id"], f.sim.Operation(simulator.Offer))
+				}
+				if strings.Contains(f.stdout, "may not have started") || strings.Contains(f.stdout, "nothing was started") {
+					t.Errorf("the log doubts a start that went through:\n%s", f.stdout)
+				}
+			}},
+		{name: "start: 401, then the token endpoint never recovers", inputs: merge(startFault, map[string]string{"timeout": "1500ms"}), sim: []simulator.Option{simulator.WithIdle()},
+			other: firstPublish(func(c call) bool { c.Sim.RevokeTokens(); return false }),
+			token: func(c call) bool {
+				return c.N >= 2 && answer(500, nil, `{"error":"temporarily_unavailable","error_description":"AADSTS50000: internal error"}`)(c)
+			},
 			status: "error", code: 1, within: 3 * time.Second,
 			check: func(t *testing.T, f *faultRun) {
-				if n := f.count("POST", "/publish"); n != 1 || !strings.Contains(f.stdout, "may not have started") || !strings.Contains(f.stdout, "before starting again") {
-					t.Errorf("%d publish requests; want one, and the doubt said:\n%s", n, f.stdout)
+				if n := f.count("POST", "/publish"); n != 1 {
+					t.Errorf("%d publish requests; want only the one refused 401", n)
+				}
+				if n := f.count("POST", "/oauth2/token"); n < 4 {
+					t.Errorf("%d token requests; want the token asked for again until the timeout", n)
+				}
+				var said string
+				for _, c := range runnertest.Commands(f.stdout) {
+					if c.Name == "error" {
+						said += c.Message + "\n"
+					}
+				}
+				if !strings.Contains(said, "was never sent") || !strings.Contains(said, "HTTP 500") || strings.Contains(said, "will retry") || strings.Contains(said, "may have been sent") {
+					t.Errorf("the error does not say the start was never sent, and why, without promising a retry:\n%s", said)
 				}
 			}},
 		{name: "start: the publish request hangs", inputs: merge(startFault, map[string]string{"timeout": "1s"}), sim: []simulator.Option{simulator.WithIdle()},

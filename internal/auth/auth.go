@@ -172,7 +172,7 @@ func classify(err error) error {
 			status = re.Response.StatusCode
 		}
 		if status == http.StatusTooManyRequests || status >= 500 {
-			return &Error{Msg: fmt.Sprintf("Azure AD token endpoint answered HTTP %d; will retry", status), Retry: true, Err: err}
+			return &Error{Msg: fmt.Sprintf("Azure AD token endpoint answered HTTP %d", status), Retry: true, Err: err}
 		}
 		desc, _, _ := strings.Cut(re.ErrorDescription, "\n")
 		desc = strings.TrimSpace(desc)

@@ -45,7 +45,7 @@ func GitHubIDToken(requestURL, requestToken, audience string, hc *http.Client) f
 		case err != nil:
 			return "", &Error{Msg: "reading the job's OIDC token was cut short", Retry: true, Err: err}
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-			return "", &Error{Msg: fmt.Sprintf("the runner's OIDC token service answered HTTP %d; will retry", resp.StatusCode), Retry: true}
+			return "", &Error{Msg: fmt.Sprintf("the runner's OIDC token service answered HTTP %d", resp.StatusCode), Retry: true}
 		case resp.StatusCode != http.StatusOK:
 			return "", &Error{Msg: fmt.Sprintf("the runner refused the job an OIDC token (HTTP %d): the job needs `permissions: id-token: write`", resp.StatusCode)}
 		}

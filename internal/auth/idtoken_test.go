@@ -66,7 +66,7 @@ func TestFederatedFailures(t *testing.T) {
 				return true
 			}
 			return false
-		})}, "HTTP 503; will retry", true},
+		})}, "HTTP 503", true},
 		{"expired ID token", simulator.IDTokenRequestToken, simulator.IDTokenAudience, []simulator.Option{simulator.WithIDTokenTTL(-time.Second)}, "has expired", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

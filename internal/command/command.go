@@ -102,7 +102,7 @@ func Gate(ctx context.Context, env Env) int {
 	if clock == nil {
 		clock = poll.RealClock{}
 	}
-	api := newAPI(cfg, tokens, hc, clock)
+	api := newAPI(cfg, tokens, hc)
 	// Every offer is watched at once, for hours; what is bounded is the
 	// requests in flight, so many offers do not hammer the API.
 	inFlight := make(chan struct{}, maxRequests)
@@ -118,7 +118,7 @@ func Gate(ctx context.Context, env Env) int {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			vs[i] = w.run(ctx, cfg, env.Clock)
+			vs[i] = w.run(ctx, cfg, clock)
 		}()
 	}
 	wg.Wait()
@@ -148,7 +148,7 @@ func kindOf(which config.API, t config.Target) string {
 	return "configure document"
 }
 
-func newAPI(cfg config.Config, tokens *auth.Source, hc *http.Client, clock poll.Clock) *api {
+func newAPI(cfg config.Config, tokens *auth.Source, hc *http.Client) *api {
 	if cfg.API == config.APIProductIngestion {
 		client := ingestion.New(cfg.APIURL, cfg.APIVersion, tokens, apihttp.WithHTTPClient(hc))
 		a := &api{follow: func(t config.Target, started start.Result, log *report.Subject) follower {
@@ -167,16 +167,17 @@ func newAPI(cfg config.Config, tokens *auth.Source, hc *http.Client, clock poll.
 			return p
 		}}
 		if cfg.Start != config.StartNone {
-			a.starter = &start.Ingestion{Client: client, Kind: cfg.Start, Version: cfg.APIVersion, Doc: cfg.ConfigureDoc, DryRun: cfg.DryRun, Clock: clock}
+			a.starter = &start.Ingestion{Client: client, Kind: cfg.Start, Version: cfg.APIVersion, Doc: cfg.ConfigureDoc, DryRun: cfg.DryRun}
 		}
 		return a
 	}
 	client := cpp.New(cfg.APIURL, cfg.APIVersion, tokens, apihttp.WithHTTPClient(hc))
-	a := &api{follow: func(t config.Target, _ start.Result, log *report.Subject) follower {
-		return &cppOperation{client: client, log: log, publisher: cfg.PublisherID, offer: t.OfferID, opID: t.OperationID, legacy: t.Legacy, since: cfg.Since}
+	a := &api{follow: func(t config.Target, started start.Result, log *report.Subject) follower {
+		return &cppOperation{client: client, log: log, publisher: cfg.PublisherID, offer: t.OfferID, opID: t.OperationID, legacy: t.Legacy, since: cfg.Since,
+			unsure: started.Unsure, known: started.Known, kind: started.Type}
 	}}
 	if cfg.Start != config.StartNone {
-		a.starter = &start.CPP{Client: client, Publisher: cfg.PublisherID, Kind: cfg.Start, Emails: cfg.NotificationEmails, DryRun: cfg.DryRun, APIURL: cfg.APIURL, Clock: clock}
+		a.starter = &start.CPP{Client: client, Publisher: cfg.PublisherID, Kind: cfg.Start, Emails: cfg.NotificationEmails, DryRun: cfg.DryRun, APIURL: cfg.APIURL}
 	}
 	return a
 }

@@ -34,6 +34,12 @@ type run struct {
 // as the runner would (GITHUB_ACTIONS=true, file commands), on a fake clock.
 func gate(t *testing.T, ctx context.Context, scenario string, inputs map[string]string, opts ...simulator.Option) run {
 	t.Helper()
+	return gateClocked(t, ctx, polltest.New(), scenario, inputs, opts...)
+}
+
+// gateClocked is gate on a fake clock of the caller's (to act on its sleeps).
+func gateClocked(t *testing.T, ctx context.Context, clock *polltest.Clock, scenario string, inputs map[string]string, opts ...simulator.Option) run {
+	t.Helper()
 	sc, ok := simulator.Lookup(scenario)
 	if !ok {
 		t.Fatalf("no scenario %s", scenario)
@@ -53,7 +59,6 @@ func gate(t *testing.T, ctx context.Context, scenario string, inputs map[string]
 		env["INPUT_"+strings.ToUpper(k)] = strings.ReplaceAll(v, "{api}", srv.URL)
 	}
 	var stdout, stderr bytes.Buffer
-	clock := polltest.New()
 	code := Run(ctx, Env{Getenv: func(k string) string { return env[k] }, Stdout: &stdout, Stderr: &stderr, Clock: clock})
 	outs, err := runnertest.Outputs(env["GITHUB_OUTPUT"])
 	if err != nil {

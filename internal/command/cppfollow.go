@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,10 +34,19 @@ type cppOperation struct {
 	seen      bool
 	staleSaid bool
 	stale     string // the newest operation, when it predates since
+	// unsure is set when the start request's answer was lost: the
+	// operation to follow is one of kind (its submissionType) that the offer
+	// did not list before the request (known). It is looked for until the
+	// timeout; if none appears, the gate says this and what it saw.
+	unsure string
+	kind   string
+	known  []string
 }
 
 func (o *cppOperation) begin() string {
 	switch {
+	case o.opID == "" && o.unsure != "":
+		return fmt.Sprintf("Looking for the %s operation the request started on offer %s (publisher %s): one the offer did not list before it, until the timeout", o.kind, o.offer, o.publisher)
 	case o.opID != "":
 		return fmt.Sprintf("Watching operation %s of offer %s (publisher %s)", o.opID, o.offer, o.publisher)
 	case !o.since.IsZero():
@@ -52,6 +62,13 @@ func (o *cppOperation) pending() string {
 	if o.opID != "" {
 		return ""
 	}
+	if o.unsure != "" {
+		msg := fmt.Sprintf("%s, and no new %s operation of offer %s appeared", o.unsure, o.kind, o.offer)
+		if o.stale != "" {
+			msg += " (the newest listed is " + o.stale + ")"
+		}
+		return msg + fmt.Sprintf(". Look at the offer in Partner Center (or GET …/offers/%s/submissions) before starting again: sending it twice could start two", o.offer)
+	}
 	msg := fmt.Sprintf("no operation of offer %s running or changed at or after since (%s) appeared", o.offer, o.since.Format(time.RFC3339))
 	if o.stale != "" {
 		msg += "; the newest is " + o.stale
@@ -60,6 +77,11 @@ func (o *cppOperation) pending() string {
 }
 
 func (o *cppOperation) cancel(ctx context.Context) (string, error) {
+	if o.opID == "" {
+		// Cancel acts on whatever runs on the offer: without the operation
+		// found, that may be another's.
+		return "no operation had been found, so none was cancelled", nil
+	}
 	loc, err := o.client.Cancel(ctx, o.publisher, o.offer)
 	if err != nil {
 		return "", err
@@ -76,6 +98,9 @@ func (o *cppOperation) fetch(ctx context.Context) (snapshot.Operation, error) {
 		subs, err := o.client.Submissions(ctx, o.publisher, o.offer)
 		if err != nil {
 			return snapshot.Operation{}, o.explain(ctx, err)
+		}
+		if o.unsure != "" {
+			return o.lookForNew(ctx, subs)
 		}
 		sub, found, err := pick(subs, o.since)
 		if err != nil {
@@ -100,6 +125,39 @@ func (o *cppOperation) fetch(ctx context.Context) (snapshot.Operation, error) {
 	}
 	o.seen = true
 	return op, nil
+}
+
+// lookForNew follows the operation a start whose answer was lost made: the
+// newest of its kind that the offer did not list before the request.
+func (o *cppOperation) lookForNew(ctx context.Context, subs []cpp.Submission) (snapshot.Operation, error) {
+	var fresh []cpp.Submission
+	for _, s := range subs {
+		if !slices.ContainsFunc(o.known, func(k string) bool { return strings.EqualFold(k, s.ID) }) && config.IsGUID(s.ID) && ofType(s, o.kind) {
+			fresh = append(fresh, s)
+		}
+	}
+	sub, ok := newestOf(fresh)
+	if !ok {
+		if newest, ok := newestOf(subs); ok {
+			o.stale = newest.Describe()
+		}
+		if !o.staleSaid {
+			o.staleSaid = true
+			o.log.Logf("Offer %s lists no %s operation it did not list before the request yet; looking again until the timeout", o.offer, o.kind)
+		}
+		return waiting("operation"), nil
+	}
+	o.opID = strings.ToLower(sub.ID)
+	o.log.Logf("%s is new since the request was sent: following it", sub.Describe())
+	return o.fetch(ctx)
+}
+
+// ofType reports an operation that can be the one a start of kind made:
+// its submissionType, when the list gives one, is the request's (publish,
+// golive), not another's that began meanwhile (a cancel, say).
+func ofType(op cpp.Submission, kind string) bool {
+	t := strings.ToLower(strings.NewReplacer("-", "", "_", "", " ", "").Replace(op.SubmissionType))
+	return t == "" || t == kind
 }
 
 // waitSaid says once why the gate waits: nothing runs, and the newest

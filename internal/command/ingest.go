@@ -155,10 +155,10 @@ type ingestionProduct struct {
 	followed    string // submission/{product}/{id}, once found
 	staleSaid   bool
 	staleLatest string // what the list held instead, for the timeout message
-	// unsure is set when the start request's answer was lost: if no
-	// submission appears within giveUpAfter looks, the gate says this.
+	// unsure is set when the start request's answer was lost: the gate
+	// looks until the timeout and, if no submission appears, says this and
+	// what it saw.
 	unsure string
-	looks  int
 	// known are submissions listed before the start request: not its own.
 	known []string
 
@@ -166,10 +166,6 @@ type ingestionProduct struct {
 	// under two (a go-live leaves preview and live on one submission).
 	followedTarget string
 }
-
-// giveUpAfter is how many looks a lost start's submission gets to appear:
-// the API lists a new submission a few polls after the request.
-const giveUpAfter = 5
 
 func (p *ingestionProduct) begin() string {
 	return fmt.Sprintf("Watching product %s (product-ingestion API) for a %s submission created at or after %s", p.product.name(), p.target, p.since.Format(time.RFC3339))
@@ -182,6 +178,13 @@ func (p *ingestionProduct) submission(context.Context, verdict.Status) string { 
 func (p *ingestionProduct) pending() string {
 	if p.followed != "" {
 		return ""
+	}
+	if p.unsure != "" {
+		msg := fmt.Sprintf("%s, and no %s submission of product %s created since %s appeared", p.unsure, p.target, p.product.name(), p.since.Format(time.RFC3339))
+		if p.staleLatest != "" {
+			msg += " (the newest listed is " + p.staleLatest + ")"
+		}
+		return msg + fmt.Sprintf(". Look at the product in Partner Center (or GET submission/%s) before starting again: sending it twice could start two", p.product.name())
 	}
 	msg := fmt.Sprintf("no %s submission of product %s created at or after since (%s) appeared", p.target, p.product.name(), p.since.Format(time.RFC3339))
 	if p.staleLatest != "" {
@@ -213,9 +216,6 @@ func (p *ingestionProduct) fetch(ctx context.Context) (snapshot.Operation, error
 	}
 	sub, ok := pick(unknown(subs, p.known), p.target, p.since)
 	if !ok {
-		if p.looks++; p.unsure != "" && p.looks >= giveUpAfter {
-			return snapshot.Operation{}, errors.New(p.unsure)
-		}
 		p.stale(subs, productID)
 		return waiting(p.target), nil
 	}

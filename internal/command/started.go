@@ -12,21 +12,18 @@ import (
 )
 
 // start sends the start request and says what came of it; a verdict when
-// the gate ends there (a dry run, a refusal, an error).
-func (w *watch) start(ctx context.Context) (start.Result, *verdict.Verdict) {
-	select {
-	case w.inFlight <- struct{}{}:
-	case <-ctx.Done():
-		return start.Result{}, &verdict.Verdict{Status: verdict.Interrupted, OfferID: w.name, Kind: w.kind, Err: context.Cause(ctx)}
-	}
-	res, err := w.api.starter.Start(ctx, w.target)
-	<-w.inFlight
+// the gate ends there (a dry run, a refusal, an error). Its reads and sends
+// are tried again on retry's schedule, each holding a slot of the bound on
+// requests in flight (never a wait between tries).
+func (w *watch) start(ctx context.Context, retry poll.Retry) (start.Result, *verdict.Verdict) {
+	res, err := w.api.starter.Start(ctx, w.target, retry)
 	for _, line := range res.Said {
 		w.log.Logf("%s", line)
 	}
 	v := verdict.Verdict{OfferID: w.name, Kind: w.kind, StartedAt: res.At}
 	var busy *start.BusyError
 	var rejected *start.RejectedError
+	var unsent *start.NotSentError
 	switch {
 	case err == nil && res.Plan != "":
 		w.log.Logf("Dry run: would send %s", res.Plan)
@@ -38,6 +35,14 @@ func (w *watch) start(ctx context.Context) (start.Result, *verdict.Verdict) {
 		op := rejectedOperation(rejected)
 		w.log.Snapshot(&op, 0)
 		v.Status, v.Operation, v.FailedStep = verdict.Failed, &op, publishStep
+	case errors.As(err, &unsent):
+		// Nothing was started: an error, even at the timeout (the gate did
+		// not run out of time waiting on a publish; there is none). A stop
+		// by the runner stays a stop.
+		v.Status, v.Err = verdict.Error, err
+		if ctx.Err() != nil && !errors.Is(context.Cause(ctx), poll.ErrTimeout) {
+			v.Status = verdict.Interrupted
+		}
 	case ctx.Err() != nil && !errors.As(err, &busy):
 		v.Status, v.Err = poll.StopCause(ctx, err)
 	default:

@@ -41,19 +41,25 @@ type watch struct {
 	kind     string // what name is: offer, product, job or configure document
 	log      *report.Subject
 	inFlight chan struct{} // shared by every watch: bounds requests in flight
+	// unsure: the start's answer was lost, and what it began is looked for.
+	unsure bool
 }
 
 // run starts the target's publish when the start input asks, polls what it
-// follows to a verdict and, when the job was cancelled and
+// follows to a verdict and, when the gate was stopped (SIGINT) and
 // cancel-on-interrupt asks for it, cancels the work.
 func (w *watch) run(ctx context.Context, cfg config.Config, clock poll.Clock) verdict.Verdict {
 	var started start.Result
 	if w.api.starter != nil {
+		// The reads and sends of a start are retried as polls are, and
+		// within the same timeout.
+		retry := poll.Retry{Clock: clock, InitialInterval: cfg.InitialInterval, MaxInterval: cfg.MaxInterval,
+			Deadline: clock.Now().Add(cfg.Timeout), Observer: w.log, InFlight: w.inFlight}
 		var v *verdict.Verdict
-		if started, v = w.start(ctx); v != nil {
+		if started, v = w.start(ctx, retry); v != nil {
 			return *v
 		}
-		w.target = started.Target
+		w.target, w.unsure = started.Target, started.Unsure != ""
 	}
 	w.f = w.api.follow(w.target, started, w.log)
 	v := w.poll(ctx, cfg, clock)
@@ -78,7 +84,10 @@ func (w *watch) poll(ctx context.Context, cfg config.Config, clock poll.Clock) v
 	v := p.Run(ctx)
 	v.OperationID, v.OfferID, v.Kind = w.f.id(), w.name, w.kind
 	switch why := w.f.pending(); {
-	case why != "" && v.Status == verdict.TimedOut:
+	case why != "" && v.Status == verdict.TimedOut && w.unsure:
+		// There may be no operation at all: say so, not that it did not finish.
+		v.Err = fmt.Errorf("no publish to follow appeared within timeout %s: %s", cfg.Timeout, why)
+	case why != "" && (v.Status == verdict.TimedOut || v.Status == verdict.Interrupted):
 		v.Err = fmt.Errorf("%w: %s", v.Err, why)
 	case v.Status == verdict.Stalled:
 		ref := "the " + v.Noun() + " " + w.name
@@ -87,8 +96,8 @@ func (w *watch) poll(ctx context.Context, cfg config.Config, clock poll.Clock) v
 		}
 		v.Err = fmt.Errorf("%w. Stalled publishes do not recover by waiting: open a support case in Partner Center (Help + support) quoting %s", v.Err, ref)
 	}
-	if v.Status == verdict.Interrupted && cfg.CancelOnInterrupt {
-		v.Err = w.cancel(v.Err)
+	if v.Status == verdict.Interrupted {
+		v.Err = w.stopped(v.Err, cfg.CancelOnInterrupt)
 	}
 	if v.Status != verdict.Interrupted {
 		v.SubmissionID = w.submission(ctx, v.Status)
@@ -108,19 +117,37 @@ func (w *watch) submission(ctx context.Context, s verdict.Status) string {
 	return w.f.submission(ctx, s)
 }
 
-// cancelBudget bounds the cancel request: the runner allows a cancelled job a
-// few seconds, and the gate promises to exit within one.
+// cancelBudget bounds the cancel request. The runner sends SIGINT, waits
+// 7.5 s, sends SIGTERM, waits 2.5 s, then SIGKILLs docker's CLI — not the
+// container, which nobody then stops — so what the gate prints after that
+// is lost. The gate promises to exit within a second of the SIGINT; the
+// cancel gets most of it.
 const cancelBudget = 700 * time.Millisecond
 
-// cancel asks the API to cancel the work after the job was cancelled, and
-// says in the verdict whether that worked. The job's context has ended, so
+// stopped says what a stop (SIGINT: a cancelled job, or a timeout-minutes
+// run out) means for the publish: it carries on in Partner Center, unless
+// cancel-on-interrupt asks the API to cancel it; the verdict says whether
+// that worked.
+func (w *watch) stopped(interrupted error, cancelIt bool) error {
+	switch {
+	case cancelIt:
+		return w.cancel(interrupted)
+	case w.f.id() == "":
+		return interrupted // nothing found yet: pending said what is known
+	default:
+		return fmt.Errorf("%w; the operation carries on in Partner Center: the gate only stopped watching it (cancel-on-interrupt: true asks the API to cancel it)", interrupted)
+	}
+}
+
+// cancel asks the API to cancel the work after the gate was stopped, and
+// says in the verdict whether that worked. The gate's context has ended, so
 // the request gets its own short one.
 func (w *watch) cancel(interrupted error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), cancelBudget)
 	defer cancel()
 	msg, err := w.f.cancel(ctx)
 	if err != nil {
-		return fmt.Errorf("%w; cancel-on-interrupt: asking the API to cancel the operation failed, cancel it in Partner Center: %v", interrupted, err)
+		return fmt.Errorf("%w; cancel-on-interrupt: asking the API to cancel the operation failed, so it may carry on: cancel it in Partner Center: %v", interrupted, err)
 	}
 	return fmt.Errorf("%w; cancel-on-interrupt: %s", interrupted, msg)
 }

@@ -204,7 +204,9 @@ func stopCause(ctx context.Context, timeout time.Duration) (verdict.Status, erro
 	if errors.Is(context.Cause(ctx), ErrTimeout) {
 		return verdict.TimedOut, timeoutError(timeout)
 	}
-	return verdict.Interrupted, fmt.Errorf("interrupted before the operation finished (the job was cancelled): %w", context.Cause(ctx))
+	// The runner sends the same SIGINT for a cancelled job and for a step's
+	// or the job's timeout-minutes: the gate cannot tell which.
+	return verdict.Interrupted, fmt.Errorf("the gate was stopped before the operation finished (%w: the job was cancelled, or a timeout-minutes ran out)", context.Cause(ctx))
 }
 
 func timeoutError(d time.Duration) error {

@@ -183,19 +183,28 @@ func TestPermanentErrorFailsFast(t *testing.T) {
 	}
 }
 
+// TestInterruptedWhileSleeping: a SIGINT ends the wait at once. The runner
+// sends it for a cancelled job and for a timeout-minutes alike, so the
+// verdict claims neither.
 func TestInterruptedWhileSleeping(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
 	s := &script{results: []result{{op: op("running")}}}
 	clock := polltest.New()
 	clock.OnSleep = func(time.Duration) {
 		if len(clock.Sleeps()) == 2 {
-			cancel() // the runner's SIGINT arrives during the third wait
+			cancel(errors.New("interrupt signal received")) // during the third wait
 		}
 	}
 	v := poller(s, clock, time.Hour, &recorder{}).Run(ctx)
 	if v.Status != verdict.Interrupted || v.Polls != 3 {
 		t.Fatalf("verdict %+v", v)
+	}
+	msg := v.Err.Error()
+	for _, want := range []string{"the gate was stopped before the operation finished", "interrupt signal received", "the job was cancelled, or a timeout-minutes ran out"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("%q lacks %q", msg, want)
+		}
 	}
 }
 

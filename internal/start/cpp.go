@@ -23,15 +23,15 @@ type CPP struct {
 	// APIURL is where Location values may point (the same host rule as
 	// operation-id).
 	APIURL *url.URL
-	Clock  poll.Clock
 }
 
 // Start sends the request for the offer t names and returns the operation
 // its Location names. The offer's operations are read first: the offer must
 // exist and be readable, and what was listed before tells a new operation
-// apart if the answer is lost.
-func (s *CPP) Start(ctx context.Context, t config.Target) (Result, error) {
-	send := sender{clock: s.Clock}
+// apart if the answer is lost. Then the gate looks for that one: an
+// operation of the request's kind that the offer did not list before.
+func (s *CPP) Start(ctx context.Context, t config.Target, retry poll.Retry) (Result, error) {
+	send := sender{retry: retry}
 	offer := t.OfferID
 	var before []cpp.Submission
 	err := send.read(ctx, func(ctx context.Context) (err error) {
@@ -42,7 +42,7 @@ func (s *CPP) Start(ctx context.Context, t config.Target) (Result, error) {
 		return Result{}, fmt.Errorf("offer-id %q was not found under publisher %s (HTTP 404): check both ids; nothing was started", offer, s.Publisher)
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("reading the operations of offer %s before starting: %w", offer, err)
+		return Result{}, readFailed(fmt.Sprintf("reading the operations of offer %s", offer), err)
 	}
 	request := fmt.Sprintf("POST …/offers/%s/%s", offer, s.path())
 	if s.DryRun {
@@ -59,7 +59,7 @@ func (s *CPP) Start(ctx context.Context, t config.Target) (Result, error) {
 	}
 
 	var location string
-	at, err := send.change(ctx, func(ctx context.Context) (err error) {
+	at, tr, err := send.change(ctx, func(ctx context.Context) (err error) {
 		if s.Kind == config.StartGoLive {
 			location, err = s.Client.GoLive(ctx, s.Publisher, offer)
 		} else {
@@ -67,6 +67,9 @@ func (s *CPP) Start(ctx context.Context, t config.Target) (Result, error) {
 		}
 		return err
 	})
+	if err != nil && unsent(err) {
+		return Result{}, notSent(ctx, request, tr, err)
+	}
 	res := Result{At: at}
 	switch {
 	case err == nil:
@@ -85,15 +88,16 @@ func (s *CPP) Start(ctx context.Context, t config.Target) (Result, error) {
 	if serr := settled(ctx, request, err); serr != nil {
 		return res, serr
 	}
-	return s.recover(ctx, res, request, offer, before, err)
-}
-
-// ofKind reports an operation that can be the one this start made: its
-// submissionType, when the list gives one, is the request's (publish,
-// golive), not another's that began meanwhile (a cancel, say).
-func (s *CPP) ofKind(op cpp.Submission) bool {
-	kind := strings.ToLower(strings.NewReplacer("-", "", "_", "", " ", "").Replace(op.SubmissionType))
-	return kind == "" || kind == s.path()
+	// The request may have started an operation: it is the one the offer
+	// lists and did not before, which the follower looks for.
+	res.Target = config.Target{OfferID: offer}
+	res.Type = s.path()
+	for _, b := range before {
+		res.Known = append(res.Known, b.ID)
+	}
+	res.Unsure = fmt.Sprintf("the %s may not have started: %s got no usable answer (%v)", s.path(), request, err)
+	res.Said = append(res.Said, fmt.Sprintf("%s: no usable answer (%v); not sending it again: looking for the operation it starts, one offer %s did not list before", request, err, offer))
+	return res, nil
 }
 
 func (s *CPP) path() string {
@@ -128,32 +132,4 @@ func (s *CPP) busy(ctx context.Context, offer string, refusal error) error {
 		}
 	}
 	return &BusyError{Way: "Find it in Partner Center (or GET …/offers/" + offer + "/submissions) and gate on it with operation-id", Err: refusal}
-}
-
-// recover looks, after an ambiguous failure, for the operation the request
-// may have started: one the offer lists now and did not list before.
-func (s *CPP) recover(ctx context.Context, res Result, request, offer string, before []cpp.Submission, failure error) (Result, error) {
-	known := map[string]bool{}
-	for _, b := range before {
-		known[strings.ToLower(b.ID)] = true
-	}
-	var after []cpp.Submission
-	err := sender{clock: s.Clock}.read(ctx, func(ctx context.Context) (err error) {
-		after, err = s.Client.Submissions(ctx, s.Publisher, offer)
-		return err
-	})
-	if err == nil {
-		for _, a := range after {
-			if !known[strings.ToLower(a.ID)] && config.IsGUID(a.ID) && s.ofKind(a) {
-				res.Target = config.Target{OfferID: offer, OperationID: strings.ToLower(a.ID)}
-				res.Said = append(res.Said, fmt.Sprintf("%s: no answer (%v); %s is new since the request was sent: following it", request, failure, a.Describe()))
-				return res, nil
-			}
-		}
-	}
-	look := "no new operation is listed on offer " + offer
-	if err != nil {
-		look = "listing the offer's operations failed too (" + err.Error() + ")"
-	}
-	return res, fmt.Errorf("the %s may not have started: %s failed (%v), and %s. Look at the offer in Partner Center (or GET …/offers/%s/submissions) before starting again: sending it twice could start two", s.path(), request, failure, look, offer)
 }

@@ -24,15 +24,14 @@ type Ingestion struct {
 	Version string // the schema version of the documents built ($version)
 	Doc     []byte // start: configure's document
 	DryRun  bool
-	Clock   poll.Clock
 }
 
 // Start checks that no submission of the product runs (another publish in
 // flight), builds or takes the configure document, sends it, and returns
 // the job to follow (with the product, so the job's submission is named).
-func (s *Ingestion) Start(ctx context.Context, t config.Target) (Result, error) {
-	send := sender{clock: s.Clock}
-	product, err := s.product(ctx, t)
+func (s *Ingestion) Start(ctx context.Context, t config.Target, retry poll.Retry) (Result, error) {
+	send := sender{retry: retry}
+	product, err := s.product(ctx, send, t)
 	if err != nil {
 		return Result{}, err
 	}
@@ -46,7 +45,7 @@ func (s *Ingestion) Start(ctx context.Context, t config.Target) (Result, error) 
 			return Result{}, fmt.Errorf("product %s was not found (HTTP 404): check product-id, or pass external-id (the offer id); nothing was started", product)
 		}
 		if err != nil {
-			return Result{}, fmt.Errorf("reading the submissions of product %s before starting: %w", product, err)
+			return Result{}, readFailed(fmt.Sprintf("reading the submissions of product %s", product), err)
 		}
 		for _, sub := range subs {
 			if st, _ := snapshot.ParseState(sub.Status); st == snapshot.StateRunning || st == snapshot.StateNotStarted && sub.Created != "" {
@@ -67,10 +66,13 @@ func (s *Ingestion) Start(ctx context.Context, t config.Target) (Result, error) 
 	}
 
 	var job ingestion.JobStatus
-	at, err := send.change(ctx, func(ctx context.Context) (err error) {
+	at, tr, err := send.change(ctx, func(ctx context.Context) (err error) {
 		job, err = s.Client.Configure(ctx, doc)
 		return err
 	})
+	if err != nil && unsent(err) {
+		return Result{}, notSent(ctx, request, tr, err)
+	}
 	res := Result{At: at}
 	switch {
 	case err == nil && config.IsGUID(job.JobID):
@@ -86,9 +88,10 @@ func (s *Ingestion) Start(ctx context.Context, t config.Target) (Result, error) 
 			return res, serr
 		}
 	}
-	// The answer was lost, or named no job: what the request started can
-	// only be found by the submission it makes, created since it was sent.
-	unsure := fmt.Sprintf("the publish may not have started: %s failed (%v)", request, err)
+	// The answer was lost, could not be read, or named no job: what the
+	// request started can only be found by the submission it makes, created
+	// since it was sent.
+	unsure := fmt.Sprintf("the publish may not have started: %s got no usable answer (%v)", request, err)
 	if product == "" || s.Kind == config.StartConfigure && !publishes(doc) {
 		return res, fmt.Errorf("%s, and without a product there is no submission to look for. Look at Partner Center before starting again: sending it twice could start two", unsure)
 	}
@@ -99,8 +102,8 @@ func (s *Ingestion) Start(ctx context.Context, t config.Target) (Result, error) 
 	for _, sub := range subs {
 		res.Known = append(res.Known, sub.ID)
 	}
-	res.Unsure = unsure + fmt.Sprintf(", and no submission of product %s created since %s appeared. Look at the product in Partner Center (or GET submission/%s) before starting again: sending it twice could start two", product, at.UTC().Format(time.RFC3339), product)
-	res.Said = append(res.Said, fmt.Sprintf("%s: no answer (%v); looking for the submission it makes, created since %s", request, err, at.UTC().Format(time.RFC3339)))
+	res.Unsure = unsure
+	res.Said = append(res.Said, fmt.Sprintf("%s: no usable answer (%v); not sending it again: looking for the submission it makes, created since %s", request, err, at.UTC().Format(time.RFC3339)))
 	return res, nil
 }
 
@@ -110,18 +113,18 @@ const clockAllowance = 5 * time.Minute
 
 // product is the durable id of the product t names, or that a configure
 // document names; "" when neither does.
-func (s *Ingestion) product(ctx context.Context, t config.Target) (string, error) {
+func (s *Ingestion) product(ctx context.Context, send sender, t config.Target) (string, error) {
 	switch {
 	case t.ProductID != "":
 		return t.ProductID, nil
 	case t.ExternalID != "":
 		var product ingestion.Product
-		err := sender{clock: s.Clock}.read(ctx, func(ctx context.Context) (err error) {
+		err := send.read(ctx, func(ctx context.Context) (err error) {
 			product, err = s.Client.ProductByExternalID(ctx, t.ExternalID)
 			return err
 		})
 		if err != nil {
-			return "", fmt.Errorf("%w; nothing was started", err)
+			return "", readFailed("looking up external-id "+t.ExternalID, err)
 		}
 		return product.DurableID(), nil
 	}

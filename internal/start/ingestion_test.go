@@ -2,13 +2,16 @@ package start_test
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/config"
 	"github.com/marketplace-gate/marketplace-gate/internal/ingestion"
+	"github.com/marketplace-gate/marketplace-gate/internal/poll"
 	"github.com/marketplace-gate/marketplace-gate/internal/poll/polltest"
 	"github.com/marketplace-gate/marketplace-gate/internal/simulator"
 	"github.com/marketplace-gate/marketplace-gate/internal/start"
@@ -32,8 +35,8 @@ func TestLostAnswerLooksOnlyForNewSubmissions(t *testing.T) {
 	defer srv.Close()
 	base, _ := url.Parse(srv.URL + simulator.IngestionPath)
 	clock := polltest.New()
-	s := &start.Ingestion{Client: ingestion.New(base, simulator.IngestionVersion, graphTokens{sim}), Kind: config.StartPublish, Version: simulator.IngestionVersion, Clock: clock}
-	res, err := s.Start(context.Background(), config.Target{OfferID: simulator.ProductID, ProductID: simulator.ProductID})
+	s := &start.Ingestion{Client: ingestion.New(base, simulator.IngestionVersion, graphTokens{sim}), Kind: config.StartPublish, Version: simulator.IngestionVersion}
+	res, err := s.Start(context.Background(), config.Target{OfferID: simulator.ProductID, ProductID: simulator.ProductID}, poll.Retry{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,6 +50,33 @@ func TestLostAnswerLooksOnlyForNewSubmissions(t *testing.T) {
 		if !slices.Contains(res.Known, id) {
 			t.Errorf("known %v lacks %s, listed before the request", res.Known, id)
 		}
+	}
+	if n := sim.Count("POST", "/configure"); n != 1 {
+		t.Errorf("%d configure requests; want one", n)
+	}
+}
+
+// TestUnreadableAnswerIsNotANo: a configure request answered 2xx with a
+// body that cannot be read was accepted, for all the gate knows: it is not
+// sent again, nor said to have started nothing; its submission is looked for.
+func TestUnreadableAnswerIsNotANo(t *testing.T) {
+	sc, _ := simulator.Lookup("publish")
+	sim := simulator.New(sc, simulator.WithIdle(), simulator.WithIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/configure") {
+			return false
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusAccepted)
+		_, _ = w.Write([]byte("<html><body>Accepted</body></html>"))
+		return true
+	}))
+	srv := sim.Start()
+	defer srv.Close()
+	base, _ := url.Parse(srv.URL + simulator.IngestionPath)
+	s := &start.Ingestion{Client: ingestion.New(base, simulator.IngestionVersion, graphTokens{sim}), Kind: config.StartPublish, Version: simulator.IngestionVersion}
+	res, err := s.Start(context.Background(), config.Target{OfferID: simulator.ProductID, ProductID: simulator.ProductID}, poll.Retry{Clock: polltest.New()})
+	if err != nil || res.Unsure == "" || res.Target.ProductID != simulator.ProductID || res.Target.JobID != "" {
+		t.Fatalf("%+v, %v; want the product followed, unsure", res, err)
 	}
 	if n := sim.Count("POST", "/configure"); n != 1 {
 		t.Errorf("%d configure requests; want one", n)

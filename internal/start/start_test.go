@@ -3,12 +3,16 @@ package start
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
+	"github.com/marketplace-gate/marketplace-gate/internal/auth"
+	"github.com/marketplace-gate/marketplace-gate/internal/poll"
 	"github.com/marketplace-gate/marketplace-gate/internal/poll/polltest"
 )
 
@@ -53,6 +57,8 @@ func TestClassification(t *testing.T) {
 		{&apihttp.Error{StatusCode: 422, Body: []byte(`{"error":{"message":"Another submission is currently being published"}}`)}, false, true, false},
 		{&apihttp.Error{StatusCode: 422, Detail: "The offer failed validation."}, false, false, false},
 		{&apihttp.Error{StatusCode: 403}, false, false, false},
+		{fmt.Errorf("POST publish: getting a token: %w", &auth.Error{Msg: "HTTP 500", Retry: true}), true, false, false},
+		{fmt.Errorf("POST publish: getting a token: %w", &auth.Error{Msg: "Azure AD refused the sign-in"}), false, false, false},
 		{errors.New("not an API error"), false, false, false},
 	} {
 		if got := neverReached(tc.err); got != tc.never {
@@ -68,41 +74,96 @@ func TestClassification(t *testing.T) {
 }
 
 // TestChangeIsSentAgainOnlyWhenItNeverArrived: a request that changes
-// something is repeated only while it certainly did nothing, waiting what
-// the API asked; anything else ends the attempts at once.
+// something is repeated only while it certainly did nothing, on the
+// poller's schedule (waiting longer when the API asks), until the deadline;
+// anything else ends the tries at once.
 func TestChangeIsSentAgainOnlyWhenItNeverArrived(t *testing.T) {
+	refused := func() error { return &apihttp.Error{NotSent: true, Retry: true} }
+	tokenDown := func() error {
+		return fmt.Errorf("POST publish: getting a token: %w", &auth.Error{Msg: "Azure AD token endpoint answered HTTP 500", Retry: true})
+	}
 	for name, tc := range map[string]struct {
-		errs  []error
-		sends int
-		waits []time.Duration
+		errs   []func() error
+		sends  int
+		waits  []time.Duration
+		gaveUp bool
 	}{
-		"refused connection, then accepted": {[]error{&apihttp.Error{NotSent: true}, nil}, 2, []time.Duration{time.Second}},
-		"429 with Retry-After":              {[]error{&apihttp.Error{StatusCode: 429, Wait: 7 * time.Second}, nil}, 2, []time.Duration{7 * time.Second}},
-		"500: once":                         {[]error{&apihttp.Error{StatusCode: 500, Retry: true}, nil}, 1, nil},
-		"503 without Retry-After: once":     {[]error{&apihttp.Error{StatusCode: 503, Retry: true}, nil}, 1, nil},
-		"dropped after sending: once":       {[]error{&apihttp.Error{Retry: true, Err: errors.New("EOF")}, nil}, 1, nil},
-		"409: once":                         {[]error{&apihttp.Error{StatusCode: http.StatusConflict}, nil}, 1, nil},
-		"never arrives: bounded": {[]error{&apihttp.Error{NotSent: true}, &apihttp.Error{NotSent: true}, &apihttp.Error{NotSent: true},
-			&apihttp.Error{NotSent: true}, &apihttp.Error{NotSent: true}, &apihttp.Error{NotSent: true}}, maxAttempts, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}},
+		"refused connection, then accepted": {[]func() error{refused, nil}, 2, []time.Duration{10 * time.Millisecond}, false},
+		"429 with Retry-After":              {[]func() error{func() error { return &apihttp.Error{StatusCode: 429, Wait: 50 * time.Millisecond} }, nil}, 2, []time.Duration{50 * time.Millisecond}, false},
+		"token refused, then had":           {[]func() error{tokenDown, tokenDown, nil}, 3, []time.Duration{10 * time.Millisecond, 15 * time.Millisecond}, false},
+		"500: once":                         {[]func() error{func() error { return &apihttp.Error{StatusCode: 500, Retry: true} }, nil}, 1, nil, false},
+		"503 without Retry-After: once":     {[]func() error{func() error { return &apihttp.Error{StatusCode: 503, Retry: true} }, nil}, 1, nil, false},
+		"dropped after sending: once":       {[]func() error{func() error { return &apihttp.Error{Retry: true, Err: errors.New("EOF")} }, nil}, 1, nil, false},
+		"409: once":                         {[]func() error{func() error { return &apihttp.Error{StatusCode: http.StatusConflict} }, nil}, 1, nil, false},
+		"sign-in refused: once":             {[]func() error{func() error { return &auth.Error{Msg: "Azure AD refused the sign-in"} }, nil}, 1, nil, false},
+		"Retry-After past the deadline":     {[]func() error{func() error { return &apihttp.Error{StatusCode: 503, Wait: time.Hour} }, nil}, 1, nil, true},
+		// 10+15+22.5+33.75 ms = 81.25 ms; the fifth wait (40 ms, capped) would end past 100 ms.
+		"never arrives: until the deadline": {[]func() error{refused, refused, refused, refused, refused, refused, refused, refused}, 5,
+			[]time.Duration{10 * time.Millisecond, 15 * time.Millisecond, 22500 * time.Microsecond, 33750 * time.Microsecond}, true},
 	} {
 		clock := polltest.New()
+		retry := poll.Retry{Clock: clock, InitialInterval: 10 * time.Millisecond, MaxInterval: 40 * time.Millisecond, Deadline: clock.Now().Add(100 * time.Millisecond)}
 		sends := 0
-		at, _ := sender{clock: clock}.change(context.Background(), func(context.Context) error {
-			err := tc.errs[sends]
+		at, tr, err := sender{retry: retry}.change(context.Background(), func(context.Context) error {
+			f := tc.errs[sends]
 			sends++
-			return err
-		})
-		if sends != tc.sends || len(clock.Sleeps()) != len(tc.waits) {
-			t.Errorf("%s: %d sends, waits %v; want %d, %v", name, sends, clock.Sleeps(), tc.sends, tc.waits)
-			continue
-		}
-		for i, w := range tc.waits {
-			if clock.Sleeps()[i] != w {
-				t.Errorf("%s: waits %v; want %v", name, clock.Sleeps(), tc.waits)
+			if f == nil {
+				return nil
 			}
+			return f()
+		})
+		var out *poll.OutOfTime
+		if sends != tc.sends || tr.n != sends || errors.As(err, &out) != tc.gaveUp || !slices.EqualFunc(clock.Sleeps(), tc.waits, near) {
+			t.Errorf("%s: %d sends (%d tries), waits %v, %v; want %d, %v, out of time %v", name, sends, tr.n, clock.Sleeps(), err, tc.sends, tc.waits, tc.gaveUp)
 		}
 		if !at.Equal(polltest.New().Now()) {
 			t.Errorf("%s: started at %v; want the first attempt's time", name, at)
+		}
+	}
+}
+
+// near compares waits within the schedule's jitter.
+func near(a, b time.Duration) bool {
+	d := a - b
+	return d <= b/20+1 && -d <= b/20+1
+}
+
+// TestNotSentSaysWhatHappened: a start that never left says so, and why
+// the gate gave up: the timeout, a stop, or a failure not worth a retry.
+func TestNotSentSaysWhatHappened(t *testing.T) {
+	token := fmt.Errorf("POST publish: getting a token: %w", &auth.Error{Msg: "Azure AD token endpoint answered HTTP 500", Retry: true})
+	timedOut, cancel := context.WithCancelCause(context.Background())
+	cancel(poll.ErrTimeout)
+	stopped, stop := context.WithCancelCause(context.Background())
+	stop(errors.New("interrupt signal received"))
+	for name, tc := range map[string]struct {
+		ctx  context.Context
+		err  error
+		last error // the last try's own failure, when a stop cut the final one short
+		want []string
+	}{
+		"out of time":    {context.Background(), &poll.OutOfTime{Err: token, Tries: 7}, nil, []string{"the start was never sent", "before the gate's timeout", "7 tries", "HTTP 500", "Nothing was started"}},
+		"the timeout":    {timedOut, fmt.Errorf("POST publish: getting a token: %w", context.Canceled), token, []string{"the start was never sent", "before the gate's timeout", "the last failure: POST publish: getting a token: Azure AD token endpoint answered HTTP 500"}},
+		"a signal":       {stopped, token, nil, []string{"the gate was stopped (interrupt signal received: the job was cancelled, or a timeout-minutes ran out) before the start was sent", "nothing was started"}},
+		"turned away":    {context.Background(), &poll.OutOfTime{Err: &apihttp.Error{StatusCode: 429, Wait: time.Hour}, Tries: 1}, nil, []string{"never taken: the API turned it away (HTTP 429)", "1 try;"}},
+		"not worth more": {context.Background(), &auth.Error{Msg: "Azure AD refused the sign-in (invalid_client)"}, nil, []string{"the start was never sent", "failed before it left (Azure AD refused the sign-in (invalid_client))"}},
+	} {
+		if !unsent(tc.err) {
+			t.Errorf("%s: %v is not taken for unsent", name, tc.err)
+			continue
+		}
+		tr := tries{n: 1, last: tc.last}
+		if out := (*poll.OutOfTime)(nil); errors.As(tc.err, &out) {
+			tr.n = out.Tries
+		}
+		msg := notSent(tc.ctx, "POST …/offers/contoso-vm/publish", tr, tc.err).Error()
+		for _, w := range tc.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: %q lacks %q", name, msg, w)
+			}
+		}
+		if strings.Contains(msg, "may have") || strings.Contains(msg, "will retry") {
+			t.Errorf("%s: %q doubts or promises", name, msg)
 		}
 	}
 }
