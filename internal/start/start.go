@@ -52,6 +52,32 @@ type Result struct {
 	// yet: the follower keeps looking until the timeout and, if nothing
 	// appears, says this and what it saw.
 	Unsure string
+
+	// Image is what an image release (a start with an image source) is
+	// about, for the outputs; nil otherwise.
+	Image *Image
+	// Done, when set, ends the gate at the start with status completed and
+	// this notice: nothing is left to follow (the version is already where
+	// it was asked to go, or a CPP add-image's PUT was all there was).
+	Done string
+	// Verify, when set, is called once the work followed has passed: it
+	// proves the change landed (the version is in the plan with the source
+	// sent). Its error turns the verdict into status error.
+	Verify func(ctx context.Context) error
+	// Warnings are for the log as warnings: a check that was skipped.
+	Warnings []string
+}
+
+// Image is an image release's facts for the outputs.
+type Image struct {
+	// Version is the image version added or found (output image-version).
+	Version string
+	// SKUIDs are the plan's SKU ids the version went to; cpp: the plan id
+	// (output sku-ids).
+	SKUIDs []string
+	// URNs are publisher:offer:sku:version, when publisher-id is given
+	// (output image-urns).
+	URNs []string
 }
 
 // BusyError is a start refused because something already runs: one

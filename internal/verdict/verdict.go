@@ -69,6 +69,11 @@ type Verdict struct {
 	StartedAt time.Time
 	// Plan says what a dry run would have started.
 	Plan string
+	// ImageVersion, SKUIDs and ImageURNs describe an image release (outputs
+	// image-version, sku-ids, image-urns); empty otherwise.
+	ImageVersion string
+	SKUIDs       []string
+	ImageURNs    []string
 }
 
 // Noun is Kind, "offer" when unset.
