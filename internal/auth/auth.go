@@ -180,8 +180,11 @@ func classify(err error) error {
 		if re.ErrorCode != "" {
 			msg += " (" + re.ErrorCode + ")"
 		}
+		// Codes compared without case: the services' text varies in case
+		// (conflict, Conflict), and a proxy or SDK may change it.
+		upper := strings.ToUpper(desc)
 		for _, h := range aadHints() {
-			if strings.Contains(desc, h.code+":") {
+			if strings.Contains(upper, h.code+":") {
 				msg += ": " + h.hint
 				break
 			}
