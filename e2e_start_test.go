@@ -166,6 +166,27 @@ func TestBinaryStartAnswerLost(t *testing.T) {
 	}
 }
 
+// TestBinaryStartGoLiveAnswerLost: a go-live's live entry keeps the preview
+// submission's id, which was listed (as preview) before the request. With
+// the answer to the POST lost, that entry is still found and followed: what
+// was known is an entry, an id under a target, not the id alone. The old
+// preview entry of the same id never stands in for it.
+func TestBinaryStartGoLiveAnswerLost(t *testing.T) {
+	sim, url := startSim(t, "publish", simulator.WithIdle(), simulator.WithDropAfterStart())
+	r := runAction(t, ingestionInputs(url, map[string]string{"product-id": simulator.ProductID, "start": "go-live"}), false)
+	jobs := sim.Jobs()
+	if r.code != 0 || r.outputs["status"] != "completed" || posts(sim) != 1 || len(jobs) != 1 {
+		t.Fatalf("exit %d outputs %v, %d POSTs, jobs %v\n%s", r.code, r.outputs, posts(sim), jobs, r.stdout)
+	}
+	if sim.SubmissionOf(jobs[0]) != simulator.HistoryPreviewID || r.outputs["submission-id"] != simulator.HistoryPreviewID {
+		t.Errorf("submission-id %q; want the preview's id, which its live entry keeps (%s)", r.outputs["submission-id"], sim.SubmissionOf(jobs[0]))
+	}
+	if !strings.Contains(r.stdout, "Following submission "+simulator.HistoryPreviewID+" (to live, running") {
+		t.Errorf("the log does not say the new live entry was followed:\n%s", r.stdout)
+	}
+	assertNoSecrets(t, r)
+}
+
 // TestBinaryStartDryRun: everything short of the start — sign-in, the offer
 // or product can be read, nothing runs on it — and no POST.
 func TestBinaryStartDryRun(t *testing.T) {
