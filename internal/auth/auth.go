@@ -180,8 +180,8 @@ func classify(err error) error {
 		if re.ErrorCode != "" {
 			msg += " (" + re.ErrorCode + ")"
 		}
-		// Codes compared without case: the services' text varies in case
-		// (conflict, Conflict), and a proxy or SDK may change it.
+		// Codes compared without case: a description relayed by a proxy or
+		// SDK may not keep AADSTS's capitals.
 		upper := strings.ToUpper(desc)
 		for _, h := range aadHints() {
 			if strings.Contains(upper, h.code+":") {
