@@ -5,6 +5,7 @@ package main_test
 import (
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -163,6 +164,105 @@ func TestBinaryStartAnswerLost(t *testing.T) {
 	jobs := sim.Jobs()
 	if r.code != 0 || r.outputs["status"] != "completed" || posts(sim) != 1 || len(jobs) != 1 || r.outputs["submission-id"] != sim.SubmissionOf(jobs[0]) {
 		t.Fatalf("ingestion: exit %d outputs %v, %d POSTs, jobs %v\n%s", r.code, r.outputs, posts(sim), jobs, r.stdout)
+	}
+}
+
+// TestBinaryStartGoLiveAnswerLost: a go-live's live entry keeps the preview
+// submission's id, which was listed (as preview) before the request. With
+// the answer to the POST lost, that entry is still found and followed: what
+// was known is an entry, an id under a target, not the id alone. The old
+// preview entry of the same id never stands in for it.
+func TestBinaryStartGoLiveAnswerLost(t *testing.T) {
+	sim, url := startSim(t, "publish", simulator.WithIdle(), simulator.WithDropAfterStart())
+	r := runAction(t, ingestionInputs(url, map[string]string{"product-id": simulator.ProductID, "start": "go-live"}), false)
+	jobs := sim.Jobs()
+	if r.code != 0 || r.outputs["status"] != "completed" || posts(sim) != 1 || len(jobs) != 1 {
+		t.Fatalf("exit %d outputs %v, %d POSTs, jobs %v\n%s", r.code, r.outputs, posts(sim), jobs, r.stdout)
+	}
+	if sim.SubmissionOf(jobs[0]) != simulator.HistoryPreviewID || r.outputs["submission-id"] != simulator.HistoryPreviewID {
+		t.Errorf("submission-id %q; want the preview's id, which its live entry keeps (%s)", r.outputs["submission-id"], sim.SubmissionOf(jobs[0]))
+	}
+	if !strings.Contains(r.stdout, "Following submission "+simulator.HistoryPreviewID+" (to live, running") {
+		t.Errorf("the log does not say the new live entry was followed:\n%s", r.stdout)
+	}
+	assertNoSecrets(t, r)
+}
+
+// TestBinaryConfigureFileAnnotatedOnItsLines: in a pull request's checks,
+// an error of configure-file shows on its line: bad JSON where it breaks,
+// and a failed job's error on the line of the resource it names (a
+// technical configuration whose version number Partner Center refuses).
+// Outside the runner the line says file:line: before the text.
+func TestBinaryConfigureFileAnnotatedOnItsLines(t *testing.T) {
+	workspace := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(workspace, "release"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	const schema = "https://schema.mp.microsoft.com/schema/"
+	doc := `{
+  "$schema": "` + schema + `configure/2022-03-01-preview2",
+  "resources": [
+    {
+      "$schema": "` + schema + `listing/2022-03-01-preview2",
+      "id": "` + simulator.ListingID + `",
+      "product": "product/` + simulator.ProductID + `",
+      "summary": "A VM"
+    },
+    {
+      "$schema": "` + schema + `virtual-machine-plan-technical-configuration/2022-03-01-preview2",
+      "id": "` + simulator.PlanGen2TechConfigID + `",
+      "product": "product/` + simulator.ProductID + `",
+      "plan": "` + simulator.PlanGen2ID + `",
+      "skus": [{"imageType": "x64Gen2", "skuId": "` + simulator.SKUGen2 + `"}],
+      "vmImageVersions": [{"versionNumber": "2.0", "vmImages": [{"imageType": "x64Gen2",
+        "source": {"sourceType": "sasUri", "osDisk": {"uri": "https://contoso.blob.core.windows.net/vhds/os.vhd"}}}]}]
+    }
+  ]
+}`
+	bad := "{\n  \"$schema\": \"" + schema + "configure/2022-03-01-preview2\",\n  \"resources\": [\n    {\"id\": \"x\"},,\n  ]\n}"
+	for name, text := range map[string]string{"configure.json": doc, "bad.json": bad} {
+		if err := os.WriteFile(filepath.Join(workspace, "release", name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sim, url := startSim(t, "publish", simulator.WithIdle())
+	// Absolute, as ${{ github.workspace }}/… arrives: annotated by the path
+	// relative to the workspace.
+	in := ingestionInputs(url, map[string]string{"start": "configure", "configure-file": filepath.Join(workspace, "release", "configure.json")})
+	r := runAction(t, in, false, "GITHUB_WORKSPACE="+workspace)
+	if r.code != 1 || r.outputs["status"] != "failed" || posts(sim) != 1 {
+		t.Fatalf("exit %d outputs %v, %d POSTs\n%s", r.code, r.outputs, posts(sim), r.stdout)
+	}
+	var located []runnertest.Command
+	for _, c := range runnertest.Commands(r.stdout) {
+		if c.Name == "error" && c.Properties["file"] != "" {
+			located = append(located, c)
+		}
+	}
+	if len(located) != 1 || located[0].Properties["file"] != "release/configure.json" || located[0].Properties["line"] != "10" ||
+		!strings.Contains(located[0].Message, "versionNumber") || !strings.Contains(located[0].Message, simulator.PlanGen2TechConfigID) {
+		t.Errorf("located errors %+v; want the job's error on line 10 of release/configure.json, where the technical configuration starts\n%s", located, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "::error file=release/configure.json,line=10,title=") {
+		t.Errorf("the annotation is not ::error file=release/configure.json,line=10,…:\n%s", r.stdout)
+	}
+
+	sim, url = startSim(t, "publish", simulator.WithIdle())
+	r = runAction(t, ingestionInputs(url, map[string]string{"start": "configure", "configure-file": "release/bad.json"}), false, "GITHUB_WORKSPACE="+workspace)
+	if r.code != 1 || r.outputs["status"] != "error" || len(sim.Requests()) != 0 {
+		t.Fatalf("bad JSON: exit %d outputs %v, %d requests\n%s", r.code, r.outputs, len(sim.Requests()), r.stdout)
+	}
+	if !strings.Contains(r.stdout, "::error file=release/bad.json,line=4,title=marketplace-gate::invalid input: configure-file \"release/bad.json\" is not valid JSON: line 4:") {
+		t.Errorf("bad JSON is not annotated on its line:\n%s", r.stdout)
+	}
+
+	// Outside the runner: file:line: before the text.
+	cmd := exec.Command(binary, "--api", "product-ingestion", "--tenant-id", simulator.Tenant, "--client-id", simulator.ClientID,
+		"--start", "configure", "--configure-file", "release/bad.json", "--target", "preview")
+	cmd.Dir, cmd.Env = workspace, []string{"GITHUB_WORKSPACE=" + workspace, "INPUT_CLIENT-SECRET=" + simulator.ClientSecret}
+	out, _ := cmd.CombinedOutput()
+	if !strings.Contains(string(out), `marketplace-gate: error: release/bad.json:4: invalid input: configure-file "release/bad.json" is not valid JSON: line 4:`) {
+		t.Errorf("outside the runner, the error does not start with file:line:\n%s", out)
 	}
 }
 

@@ -23,10 +23,12 @@ func main() {
 	// process under 12 MB (go run ./bench).
 	runtime.GOMAXPROCS(1)
 	debug.SetGCPercent(50)
-	// On a cancel or a step timeout the runner signals the docker CLI, which
-	// forwards each signal to the container: SIGINT, SIGTERM 7.5 s later,
-	// then 2.5 s on SIGKILL of the CLI alone, which would leave this
-	// container running. Either signal ends the wait; we exit within a second.
+	// A cancelled job and a step's or the job's timeout-minutes running out
+	// reach us alike: the runner signals the docker CLI, which forwards each
+	// signal to the container: SIGINT, 7.5 s later SIGTERM, 2.5 s after that
+	// SIGKILL of the CLI alone, which would leave this container running.
+	// So a signal is a stop, not necessarily a cancel. Either signal ends
+	// the wait; we exit within a second.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := command.Run(ctx, command.Env{Args: os.Args[1:], Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr})
 	stop()

@@ -79,7 +79,7 @@ func (e *Error) RetryAfter() time.Duration { return e.Wait }
 // code. Codes are compared without case: the same error comes as conflict
 // and Conflict, badRequest and BadRequest, depending on API and page.
 func (e *Error) HasCode(code string) bool {
-	return bodyFaults(e.Body).HasCode(code)
+	return BodyFaults(e.Body).HasCode(code)
 }
 
 // StatusOf is the HTTP status of a failed call; 0 when no answer was read
@@ -246,9 +246,11 @@ func scalar(v any) string {
 	return ""
 }
 
-// bodyFaults is the error tree of an error body: {"error": …}, a bare
-// {"code","message"}, an {"errors": […]} or [] list, or a JSON string.
-func bodyFaults(body []byte) Faults {
+// BodyFaults is the error tree of an error body: {"error": …}, a bare
+// {"code","message"}, an {"errors": […]}, {"value": […]} or [] list, or a
+// JSON string. Every caller that reads an error body's reasons reads them
+// here, so each takes every shape the services send.
+func BodyFaults(body []byte) Faults {
 	v, err := decodeAny(body)
 	if err != nil {
 		return nil
@@ -281,7 +283,7 @@ func serverDetail(body []byte) string {
 	if !json.Valid(body) {
 		return oneLine(string(body))
 	}
-	if fs := bodyFaults(body); len(fs) > 0 {
+	if fs := BodyFaults(body); len(fs) > 0 {
 		texts := make([]string, 0, len(fs))
 		for i := range fs {
 			texts = append(texts, fs[i].Text())

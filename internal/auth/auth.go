@@ -180,8 +180,11 @@ func classify(err error) error {
 		if re.ErrorCode != "" {
 			msg += " (" + re.ErrorCode + ")"
 		}
+		// Codes compared without case: a description relayed by a proxy or
+		// SDK may not keep AADSTS's capitals.
+		upper := strings.ToUpper(desc)
 		for _, h := range aadHints() {
-			if strings.Contains(desc, h.code+":") {
+			if strings.Contains(upper, h.code+":") {
 				msg += ": " + h.hint
 				break
 			}

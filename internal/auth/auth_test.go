@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/marketplace-gate/marketplace-gate/internal/simulator"
 )
 
@@ -95,5 +97,27 @@ func TestStaticNeverFetches(t *testing.T) {
 	s := Static("given")
 	if tok, err := s.Token(context.Background()); tok != "given" || err != nil {
 		t.Fatal(tok, err)
+	}
+}
+
+// TestHintsIgnoreCase: an AADSTS code is matched whatever its case, and
+// only as a whole code (AADSTS70021 is not AADSTS700211).
+func TestHintsIgnoreCase(t *testing.T) {
+	for desc, want := range map[string]string{
+		"AADSTS7000215: Invalid client secret provided.":       "client-secret is wrong",
+		"aadsts7000215: Invalid client secret provided.":       "client-secret is wrong",
+		"Aadsts700211: No matching federated identity record.": "no federated credential for GitHub's issuer",
+		"aadsts70021: No matching federated identity record.":  "no federated credential matching this job",
+		"AADSTS9999999: something the gate has no hint for.":   "",
+	} {
+		err := classify(&oauth2.RetrieveError{Response: &http.Response{StatusCode: http.StatusUnauthorized}, ErrorCode: "invalid_client", ErrorDescription: desc})
+		var e *Error
+		if !errors.As(err, &e) || e.Transient() {
+			t.Fatalf("%s: %v; want a refusal", desc, err)
+		}
+		hinted := strings.Contains(e.Msg, "refused the sign-in (invalid_client): ")
+		if want == "" && hinted || want != "" && !strings.Contains(e.Msg, want) {
+			t.Errorf("%s: %q; want the hint %q", desc, e.Msg, want)
+		}
 	}
 }

@@ -74,6 +74,10 @@ func Gate(ctx context.Context, env Env) int {
 		return finish(env, rep, verdict.Verdict{Status: verdict.Error, Err: fmt.Errorf("invalid input: %w", err)})
 	}
 	rep.SetAnnotate(cfg.Annotate)
+	if cfg.ConfigureFile != nil {
+		// A job error naming a resource of configure-file is annotated on its line.
+		rep.SetLocator(cfg.ConfigureFile.Locate)
+	}
 	for _, w := range cfg.Warnings {
 		rep.Warn(w)
 	}

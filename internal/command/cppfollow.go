@@ -218,11 +218,10 @@ func newestOf(subs []cpp.Submission) (cpp.Submission, bool) {
 	return newest, true
 }
 
+// changed is when s last changed; zero (the oldest) when the list does not
+// say readably. A zoneless time, as the live list sends, is UTC.
 func changed(s cpp.Submission) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s.ChangedTime)
-	if err != nil {
-		return time.Time{}
-	}
+	t, _ := s.Changed()
 	return t
 }
 

@@ -159,7 +159,8 @@ type ingestionProduct struct {
 	// looks until the timeout and, if no submission appears, says this and
 	// what it saw.
 	unsure string
-	// known are submissions listed before the start request: not its own.
+	// known are the entries (ingestion.Submission.Key) listed before the
+	// start request: not its own.
 	known []string
 
 	// followedTarget is the target of the entry followed: one id can stand
@@ -274,14 +275,15 @@ func (p *ingestionProduct) stale(subs []ingestion.Submission, productID string) 
 	p.log.Logf("Product %s has no %s submission yet; waiting for the one started since %s to appear", productID, p.target, p.since.Format(time.RFC3339))
 }
 
-// unknown are the submissions not in known.
+// unknown are the entries not in known, by target and id: a go-live's
+// new live entry on the preview's id is not the preview entry listed before.
 func unknown(subs []ingestion.Submission, known []string) []ingestion.Submission {
 	if len(known) == 0 {
 		return subs
 	}
 	out := make([]ingestion.Submission, 0, len(subs))
 	for _, s := range subs {
-		if !slices.Contains(known, s.ID) {
+		if !slices.Contains(known, s.Key()) {
 			out = append(out, s)
 		}
 	}

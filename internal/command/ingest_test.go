@@ -92,3 +92,63 @@ func TestOwnEntryDecides(t *testing.T) {
 		t.Errorf("after the bound: followed %q, status %q, %v", p.followed, op.Status, err)
 	}
 }
+
+// TestLostGoLiveFindsOnlyANewLiveEntry: a go-live whose answer was lost is
+// found by its live entry, which keeps the id the preview was listed under
+// before the request. Only a live entry counts that was not listed before
+// and was created since the bound: not a live entry listed before (one made
+// within the clock allowance included), not an old one, not a preview.
+func TestLostGoLiveFindsOnlyANewLiveEntry(t *testing.T) {
+	const product = simulator.ProductID
+	now := time.Now().UTC()
+	since := now.Add(-5 * time.Minute) // the start's bound: its send less the clock allowance
+	entry := func(number, target, status string, created time.Time) string {
+		return `{"id":"submission/` + product + `/` + number + `","target":{"targetType":"` + target + `"},"status":"` + status + `","result":"succeeded","created":"` + created.Format(time.RFC3339Nano) + `"}`
+	}
+	previewX := entry("100", "preview", "completed", now.Add(-time.Hour))
+	liveY := entry("90", "live", "completed", now.Add(-2*time.Minute)) // after the bound, but listed before
+	before := []string{previewX, liveY}
+	for name, tc := range map[string]struct {
+		after    []string
+		followed string
+	}{
+		"the go-live's live entry on the preview's id": {[]string{previewX, liveY, entry("100", "live", "running", now)}, "submission/" + product + "/100"},
+		"only what was listed before":                  {before, ""},
+		"a live entry of that id created before since": {[]string{previewX, liveY, entry("100", "live", "completed", now.Add(-time.Hour))}, ""},
+		"a new preview entry":                          {[]string{previewX, liveY, entry("110", "preview", "running", now)}, ""},
+	} {
+		var list string
+		sc, _ := simulator.Lookup("publish")
+		sim := simulator.New(sc, simulator.WithIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+			if !strings.HasSuffix(r.URL.Path, "/submission/"+product) {
+				return false
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(list))
+			return true
+		}))
+		srv := sim.Start()
+		base, _ := url.Parse(srv.URL + simulator.IngestionPath)
+		client := ingestion.New(base, simulator.IngestionVersion, auth.Static(sim.AuthorizeFor(simulator.GraphResource)))
+		list = `{"value":[` + strings.Join(before, ",") + `]}`
+		subs, err := client.Submissions(context.Background(), product)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var known []string
+		for _, s := range subs {
+			known = append(known, s.Key())
+		}
+		list = `{"value":[` + strings.Join(tc.after, ",") + `]}`
+		log := report.New(report.WithWriter(io.Discard), report.WithGetenv(func(string) string { return "" })).Subject("")
+		p := &ingestionProduct{client: client, log: log, product: productRef{id: product}, target: "live", since: since,
+			unsure: "the publish may not have started", known: known}
+		if _, err := p.fetch(context.Background()); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if p.followed != tc.followed {
+			t.Errorf("%s: followed %q; want %q", name, p.followed, tc.followed)
+		}
+		srv.Close()
+	}
+}

@@ -221,3 +221,44 @@ func posts(sim *simulator.Server) int {
 	}
 	return n
 }
+
+// TestStartLostAnswerSingleCheckIsNoPass: with wait: false, a start whose
+// answer was lost and whose publish is not listed yet ends error (exit 1),
+// saying it may not have started and how to gate on it: running would guess
+// that it did. A lost answer whose operation is found, and a clear answer,
+// are still running.
+func TestStartLostAnswerSingleCheckIsNoPass(t *testing.T) {
+	once := with(startCPP, "wait", "false")
+	hide, _ := hideAfterStart("/submissions", `[]`, 1<<30)
+	r := gate(t, context.Background(), "publish", once, simulator.WithIdle(), simulator.WithDropAfterStart(), hide)
+	r.expect(t, "error", 1)
+	if n := r.sim.Count("POST", "/publish"); n != 1 || r.outputs["operation-id"] != "" || r.outputs["started-at"] == "" {
+		t.Errorf("%d publish requests, operation-id %q, started-at %q; want one, none, when", n, r.outputs["operation-id"], r.outputs["started-at"])
+	}
+	for _, want := range []string{"checked once (wait: false)", "cannot tell that the publish started", "the publish may not have started: POST …/offers/contoso-vm/publish got no usable answer",
+		"before starting again", "run the gate again without start and with since " + r.outputs["started-at"][:len("2006-01-02T15:04:05")]} {
+		if !r.annotation("error", want) {
+			t.Errorf("the error does not say %q:\n%s", want, r.stdout)
+		}
+	}
+
+	// The same for a configure job whose submission is not listed yet.
+	hide, _ = hideAfterStart("/submission/"+simulator.ProductID, `{"value":[]}`, 1<<30)
+	r = gate(t, context.Background(), "publish", with(once, "api", "product-ingestion", "api-url", "{api}"+simulator.IngestionPath,
+		"offer-id", "", "publisher-id", "", "notification-emails", "", "product-id", simulator.ProductID, "target", "preview"),
+		simulator.WithIdle(), simulator.WithDropAfterStart(), hide)
+	r.expect(t, "error", 1)
+	if !r.annotation("error", "the publish may not have started: POST configure") || !r.annotation("error", "without start and with since") {
+		t.Errorf("the configure's error does not say it may not have started, and what to do:\n%s", r.stdout)
+	}
+
+	// Lost, but the operation it made is listed: that is followed, and runs.
+	r = gate(t, context.Background(), "publish", once, simulator.WithIdle(), simulator.WithDropAfterStart())
+	r.expect(t, "running", 0)
+	if r.outputs["operation-id"] != r.sim.Operation(simulator.Offer) {
+		t.Errorf("operation-id %q; want the one the lost start made", r.outputs["operation-id"])
+	}
+	// A clear answer: running, as ever.
+	r = gate(t, context.Background(), "publish", once, simulator.WithIdle())
+	r.expect(t, "running", 0)
+}

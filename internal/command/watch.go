@@ -64,6 +64,14 @@ func (w *watch) run(ctx context.Context, cfg config.Config, clock poll.Clock) ve
 	w.f = w.api.follow(w.target, started, w.log)
 	v := w.poll(ctx, cfg, clock)
 	v.StartedAt = started.At
+	if why := w.f.pending(); w.unsure && v.Status == verdict.Running && why != "" {
+		// A single check after a lost answer that finds nothing cannot
+		// tell a publish on its way from one never started: running (exit
+		// 0) would guess the first.
+		v.Status = verdict.Error
+		v.Err = fmt.Errorf("checked once (wait: false) and nothing the start made is listed yet, so the gate cannot tell that the publish started: %s. To gate on it, run the gate again without start and with since %s (this step's started-at output): it follows the publish once it appears",
+			why, started.At.UTC().Format(time.RFC3339))
+	}
 	return v
 }
 

@@ -112,6 +112,10 @@ type Config struct {
 	// ConfigureDoc is the configure document of start: configure, read and
 	// checked from configure-file.
 	ConfigureDoc []byte
+	// ConfigureFile says where that document lies in the workspace and
+	// where its resources start, for annotations on their lines; nil
+	// without start: configure.
+	ConfigureFile *DocFile
 	// DryRun checks everything short of the start, and sends nothing.
 	DryRun bool
 	// StallAfter ends the wait when nothing changes for so long; 0: off.

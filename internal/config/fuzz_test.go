@@ -62,3 +62,23 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// FuzzResourceLines: the walk of a configure document never fails or hangs,
+// and every line it gives lies in the document, on a line holding a {.
+func FuzzResourceLines(f *testing.F) {
+	for _, s := range []string{
+		`{"resources":[{"id":"a"},{"$schema":"https://x/schema/listing/v","resourceName":"b"}]}`,
+		"{\n\"resources\": [\n {\"id\": \"a\", \"x\": [1, {\"id\": \"b\"}]},\n 5, [], {}\n]}",
+		`{"resources":{"id":"a"}}`, `[]`, `{"resources":[{"id":`, `"x"`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		lines := strings.Split(doc, "\n")
+		for name, line := range resourceLines([]byte(doc)) {
+			if line < 1 || line > len(lines) || !strings.Contains(lines[line-1], "{") {
+				t.Fatalf("%q at line %d of %q", name, line, doc)
+			}
+		}
+	})
+}

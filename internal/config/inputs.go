@@ -43,7 +43,7 @@ func Inputs() []Input {
 		{Name: "stall-after", Description: "End with status stalled (exit 1) when nothing in the operation changes (its status, any step's status, progress or estimate, any message) for this long while waiting (Go duration, e.g. 24h); shorter than timeout, or it never fires (warned of). Empty: off."},
 		{Name: "wait", Default: "true", Description: "Wait for the operation to finish. With false, check it once: set every output and exit 0 while it runs or awaits sign-off, 1 if it failed or is blocked (for scheduled checks of a publish that takes days)."},
 		{Name: "stop-at-signoff", Default: "true", Description: "api: cpp. Succeed when the operation reaches publisher sign-off (preview ready, waiting for Go Live)."},
-		{Name: "cancel-on-interrupt", Default: "false", Description: "When the job is cancelled while waiting, also ask the API to cancel the publishing operation (cpp: POST …/offers/{offer}/cancel; product-ingestion: POST configure/{jobId}/cancel) before exiting."},
+		{Name: "cancel-on-interrupt", Default: "false", Description: "When the gate is stopped while waiting (the job cancelled, or a timeout-minutes ran out), also ask the API to cancel the publishing operation (cpp: POST …/offers/{offer}/cancel; product-ingestion: POST configure/{jobId}/cancel) before exiting."},
 		{Name: "annotate", Default: "warning", Description: "Lowest message level that becomes an annotation: error, warning, information or none."},
 		{Name: "demo", Description: "Run against the built-in simulator instead of the API, to try the action: a scenario (publish, blocked, live, failed, canceled, rejected, invalid), optionally followed by product-ingestion."},
 	}

@@ -105,48 +105,50 @@ func (c *Config) setIngestionStart(in func(string) string, getenv Getenv) error 
 	if len(c.Targets) > 1 {
 		return errors.New("start: configure sends one document, which starts one job: give at most one product-id or external-id (the product the document publishes, to name its submission)")
 	}
-	doc, err := readConfigure(path, getenv)
+	doc, file, err := readConfigure(path, getenv)
 	if err != nil {
 		return err
 	}
-	c.ConfigureDoc = doc
+	c.ConfigureDoc, c.ConfigureFile = doc, file
 	return nil
 }
 
 // readConfigure reads the configure document at path and checks what the API
 // would refuse anyway: JSON, a configure $schema, a non-empty resources array.
-func readConfigure(path string, getenv Getenv) ([]byte, error) {
-	file, err := workspaceFile(path, getenv("GITHUB_WORKSPACE"))
+// It says where the document lies, for annotations on its lines.
+func readConfigure(path string, getenv Getenv) ([]byte, *DocFile, error) {
+	file, rel, err := workspaceFile(path, getenv("GITHUB_WORKSPACE"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	f, err := os.Open(file)
 	if err != nil {
-		return nil, fmt.Errorf("configure-file %q cannot be read: %v", path, reason(err))
+		return nil, nil, fmt.Errorf("configure-file %q cannot be read: %v", path, reason(err))
 	}
 	defer f.Close()
 	doc, err := io.ReadAll(io.LimitReader(f, maxConfigureFile+1))
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("configure-file %q cannot be read: %v", path, reason(err))
+		return nil, nil, fmt.Errorf("configure-file %q cannot be read: %v", path, reason(err))
 	case len(doc) > maxConfigureFile:
-		return nil, fmt.Errorf("configure-file %q is larger than %d MiB", path, maxConfigureFile>>20)
+		return nil, nil, fmt.Errorf("configure-file %q is larger than %d MiB", path, maxConfigureFile>>20)
 	}
 	var top struct {
 		Schema    *string         `json:"$schema"`
 		Resources json.RawMessage `json:"resources"`
 	}
 	if err := json.Unmarshal(doc, &top); err != nil {
-		return nil, fmt.Errorf("configure-file %q is not valid JSON: %s", path, jsonProblem(doc, err))
+		line, problem := jsonProblem(doc, err)
+		return nil, nil, &FileError{Path: rel, Line: line, Err: fmt.Errorf("configure-file %q is not valid JSON: %s", path, problem)}
 	}
 	if top.Schema == nil || !strings.Contains(*top.Schema, "/schema/configure/") {
-		return nil, fmt.Errorf("configure-file %q has no top-level $schema naming the configure schema (e.g. https://schema.mp.microsoft.com/schema/configure/2022-03-01-preview2)", path)
+		return nil, nil, fmt.Errorf("configure-file %q has no top-level $schema naming the configure schema (e.g. https://schema.mp.microsoft.com/schema/configure/2022-03-01-preview2)", path)
 	}
 	var resources []json.RawMessage
 	if json.Unmarshal(top.Resources, &resources) != nil || len(resources) == 0 {
-		return nil, fmt.Errorf("configure-file %q needs a non-empty resources array: the resources to create or update", path)
+		return nil, nil, fmt.Errorf("configure-file %q needs a non-empty resources array: the resources to create or update", path)
 	}
-	return doc, nil
+	return doc, newDocFile(rel, doc), nil
 }
 
 // workspaceFile resolves configure-file to a file inside the workspace: a
@@ -156,14 +158,17 @@ func readConfigure(path string, getenv Getenv) ([]byte, error) {
 // arrives absolute, under GITHUB_WORKSPACE. Nothing outside is read: no
 // .. escape, no symbolic link (of the file or of a directory on its way) that
 // leads out; both the workspace and the file are resolved before comparing.
-func workspaceFile(path, workspace string) (string, error) {
+// It returns the file to read and the path as given relative to the
+// workspace, slash-separated: what an annotation's file= takes (the runner
+// maps /github/workspace/… back, but a relative path needs no mapping).
+func workspaceFile(path, workspace string) (file, rel string, err error) {
 	ws, err := filepath.Abs(cmp.Or(workspace, "."))
 	if err != nil {
-		return "", fmt.Errorf("configure-file %q cannot be read: the workspace %q: %v", path, workspace, err)
+		return "", "", fmt.Errorf("configure-file %q cannot be read: the workspace %q: %v", path, workspace, err)
 	}
 	realWS, err := filepath.EvalSymlinks(ws)
 	if err != nil {
-		return "", fmt.Errorf("configure-file %q cannot be read: the workspace %s: %v", path, ws, reason(err))
+		return "", "", fmt.Errorf("configure-file %q cannot be read: the workspace %s: %v", path, ws, reason(err))
 	}
 	full := path
 	if !filepath.IsAbs(full) {
@@ -171,17 +176,25 @@ func workspaceFile(path, workspace string) (string, error) {
 	}
 	full = filepath.Clean(full)
 	// An absolute path may name the workspace as given or as resolved.
-	if !within(ws, full) && !within(realWS, full) {
-		return "", fmt.Errorf("configure-file %q must be a path inside the workspace %s: relative to it, or absolute under it", path, ws)
+	base := ws
+	if !within(ws, full) {
+		base = realWS
+	}
+	if !within(base, full) {
+		return "", "", fmt.Errorf("configure-file %q must be a path inside the workspace %s: relative to it, or absolute under it", path, ws)
 	}
 	real, err := filepath.EvalSymlinks(full)
 	if err != nil {
-		return "", fmt.Errorf("configure-file %q cannot be read: %v", path, reason(err))
+		return "", "", fmt.Errorf("configure-file %q cannot be read: %v", path, reason(err))
 	}
 	if !within(realWS, real) {
-		return "", fmt.Errorf("configure-file %q leads outside the workspace %s through a symbolic link: the configure document must be a file in the workspace", path, ws)
+		return "", "", fmt.Errorf("configure-file %q leads outside the workspace %s through a symbolic link: the configure document must be a file in the workspace", path, ws)
 	}
-	return real, nil
+	rel, err = filepath.Rel(base, full)
+	if err != nil {
+		return "", "", fmt.Errorf("configure-file %q cannot be read: %v", path, err)
+	}
+	return real, filepath.ToSlash(rel), nil
 }
 
 // reason is what went wrong with a file, without the path: the error names
@@ -200,8 +213,9 @@ func within(dir, p string) bool {
 	return err == nil && !filepath.IsAbs(rel) && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-// jsonProblem says where a JSON document goes wrong: the line, and what.
-func jsonProblem(doc []byte, err error) string {
+// jsonProblem says where a JSON document goes wrong: the line (0 when the
+// error gives no place), and what, with the line.
+func jsonProblem(doc []byte, err error) (int, string) {
 	var offset int64 = -1
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
@@ -212,10 +226,10 @@ func jsonProblem(doc []byte, err error) string {
 		offset = typ.Offset
 	}
 	if offset < 0 {
-		return err.Error()
+		return 0, err.Error()
 	}
 	line := 1 + bytes.Count(doc[:min(int(offset), len(doc))], []byte("\n"))
-	return fmt.Sprintf("line %d: %v", line, err)
+	return line, fmt.Sprintf("line %d: %v", line, err)
 }
 
 // isEmail is a plain check of an address's shape: one @, a dot in the

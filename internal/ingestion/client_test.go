@@ -215,8 +215,19 @@ func TestFailedJobAnyShape(t *testing.T) {
 			}
 		}
 	}
+	// Each message names the resource its error concerns: its own
+	// resourceId, else the first its details name.
+	st, _ := ingestion.DecodeJobStatus([]byte(head + `"errors":[{"code":"a","message":"own","resourceId":"listing/p/x","details":[{"resourceId":"plan/p/y"}]},` +
+		`{"code":"b","message":"wrapper","details":[{"message":"d"},{"details":[{"code":"c","resourceId":"plan/p/z"}]}]},{"message":"none"}]}`))
+	var refs []string
+	for _, m := range st.Snapshot().Steps[0].Messages {
+		refs = append(refs, m.Ref)
+	}
+	if strings.Join(refs, ",") != "listing/p/x,plan/p/z," {
+		t.Errorf("message refs %q; want each error's resource", refs)
+	}
 	// The message's time: the end when set, else the start, shown in UTC.
-	st, _ := ingestion.DecodeJobStatus([]byte(head + `"jobStart":"2022-06-13T09:59:34.3049612","jobEnd":"0001-01-01T00:00:00","errors":["e"]}`))
+	st, _ = ingestion.DecodeJobStatus([]byte(head + `"jobStart":"2022-06-13T09:59:34.3049612","jobEnd":"0001-01-01T00:00:00","errors":["e"]}`))
 	if ts := st.Snapshot().Steps[0].Messages[0].Timestamp; ts != "2022-06-13T09:59:34.3049612Z" {
 		t.Errorf("message time %q, want the start in UTC", ts)
 	}

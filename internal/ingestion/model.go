@@ -156,6 +156,14 @@ func (s *Submission) Describe() string {
 	return fmt.Sprintf("submission %s (to %s, %s, created %s)", s.ID, s.Target.TargetType, strings.TrimSpace(s.Status+" "+s.Result), s.Created)
 }
 
+// Key names the list entry: its target and id, e.g.
+// "live|submission/{p}/{s}". One id can stand under two targets (a go-live
+// leaves its live entry on the preview's id), so what a list held is known by
+// entry, never by id alone.
+func (s *Submission) Key() string {
+	return strings.ToLower(strings.TrimSpace(s.Target.TargetType)) + "|" + s.ID
+}
+
 // CreatedAt is when the submission was created, if the API says so readably:
 // a missing, unset or broken created is no time, so never "created since".
 func (s *Submission) CreatedAt() (time.Time, bool) { return s.Created.Parse() }

@@ -32,9 +32,23 @@ func (j *JobStatus) Snapshot() snapshot.Operation {
 		ts = j.JobStart.String()
 	}
 	for i := range j.Errors {
-		step.Messages = append(step.Messages, snapshot.Message{HTML: html.EscapeString(j.Errors[i].Text()), Level: "error", Timestamp: ts})
+		step.Messages = append(step.Messages, snapshot.Message{HTML: html.EscapeString(j.Errors[i].Text()), Level: "error", Timestamp: ts, Ref: resourceOf(&j.Errors[i])})
 	}
 	return snapshot.Operation{ID: j.JobID, Status: st, SubmissionType: "configure", Steps: []snapshot.Step{step}}
+}
+
+// resourceOf is the resource an error concerns: its own resourceId, else the
+// first that its details name (a wrapper error may name none itself).
+func resourceOf(e *JobError) string {
+	if e.ResourceID != "" {
+		return e.ResourceID
+	}
+	for i := range e.Details {
+		if r := resourceOf(&e.Details[i]); r != "" {
+			return r
+		}
+	}
+	return ""
 }
 
 // Snapshot maps a submission onto an operation with one step, named after its

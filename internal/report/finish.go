@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/marketplace-gate/marketplace-gate/internal/config"
 	"github.com/marketplace-gate/marketplace-gate/internal/verdict"
 )
 
@@ -21,6 +22,9 @@ type view struct {
 	steps         []StepOut    // every message; the steps output caps them
 	messages      []MessageOut // the operation's own messages
 	preview, live []string
+	// at is where the verdict's error lies in the user's files (bad JSON
+	// in configure-file), for its annotation; none otherwise.
+	at place
 }
 
 func (r *Reporter) render(v verdict.Verdict) view {
@@ -44,6 +48,10 @@ func (r *Reporter) render(v verdict.Verdict) view {
 			}
 		}
 		w.preview, w.live = r.links(op.PreviewLinks), r.links(op.LiveLinks)
+	}
+	var fe *config.FileError
+	if errors.As(v.Err, &fe) {
+		w.at = place{file: fe.Path, line: fe.Line}
 	}
 	w.Operation, w.Err, w.Plan = nil, nil, ""
 	return w
@@ -70,7 +78,7 @@ func (r *Reporter) Finish(vs ...verdict.Verdict) error {
 		if rest[i] { // summed up in one annotation below
 			r.line(fmt.Sprintf("%s: %s: %s", title, verdictLevel(w), w.headline))
 		} else {
-			r.emit(verdictLevel(w), title, w.headline, own[i])
+			r.emit(verdictLevel(w), title, w.headline, w.at, own[i])
 		}
 		if !r.runner && len(w.steps) > 0 {
 			r.stepTable(w.steps)
@@ -83,7 +91,7 @@ func (r *Reporter) Finish(vs ...verdict.Verdict) error {
 		}
 	}
 	if text, lvl := restVerdicts(views, rest); text != "" {
-		r.emit(lvl, "marketplace-gate", text, true)
+		r.emit(lvl, "marketplace-gate", text, place{}, true)
 	}
 	if r.overflow > 0 {
 		r.line(fmt.Sprintf("%d more messages than the gate annotates (at most %d per gate step, verdicts included, so that a job's other steps keep theirs): all are in this log, and in the job summary as far as its 1 MiB limit allows", r.overflow, maxAnnotations))

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +59,27 @@ type Reporter struct {
 	verdicts  int               // named subjects: offers that each get a verdict
 	main      *Subject          // the unnamed subject of a one-offer gate
 	blank     bool              // the last line printed was empty
+	// locate says where a message's Ref lies in the user's files; nil:
+	// nowhere (see SetLocator).
+	locate func(ref string) (file string, line int, ok bool)
+}
+
+// place is where in the user's files a message points: a path relative to
+// the workspace and a 1-based line (0: the file as a whole); no file: none.
+type place struct {
+	file string
+	line int
+}
+
+// prefix is the place as a plain line gives it, file:line: before the text.
+func (p place) prefix() string {
+	switch {
+	case p.file == "":
+		return ""
+	case p.line > 0:
+		return fmt.Sprintf("%s:%d: ", p.file, p.line)
+	}
+	return p.file + ": "
 }
 
 // Option configures a Reporter.
@@ -97,6 +119,28 @@ func isRunner(getenv func(string) string) bool {
 	return getenv("GITHUB_ACTIONS") == "true" || getenv("GITHUB_OUTPUT") != "" || getenv("RUNNER_TEMP") != ""
 }
 
+// SetLocator tells the reporter where the messages' Refs lie in the user's
+// files (the resources of configure-file), so that their annotations carry
+// file= and line= and show on that line of a pull request's diff.
+func (r *Reporter) SetLocator(locate func(ref string) (file string, line int, ok bool)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.locate = locate
+}
+
+// placeOf is where ref lies; none when there is no locator or it names
+// nothing there. r.mu must be held.
+func (r *Reporter) placeOf(ref string) place {
+	if r.locate == nil || ref == "" {
+		return place{}
+	}
+	file, line, ok := r.locate(ref)
+	if !ok {
+		return place{}
+	}
+	return place{file: file, line: line}
+}
+
 // SetAnnotate changes the annotation threshold once the config is known.
 func (r *Reporter) SetAnnotate(a config.Annotate) {
 	r.mu.Lock()
@@ -118,7 +162,7 @@ func (r *Reporter) Logf(format string, args ...any) { r.main.Logf(format, args..
 func (r *Reporter) Warn(text string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.notify("warning", "marketplace-gate", inert(text))
+	r.notify("warning", "marketplace-gate", inert(text), place{})
 }
 
 // Mask hides a secret: the runner replaces it with *** in the log, and this
@@ -244,6 +288,7 @@ func (r *Reporter) debugf(format string, args ...any) {
 type news struct {
 	lvl, title, text string
 	rank             int
+	at               place
 }
 
 func levelRank(lvl string) int {
@@ -262,9 +307,9 @@ func levelRank(lvl string) int {
 // Every message is in the log either way. Slots are kept for the verdicts
 // (see Finish), so they always show, and warnings and notices may take half
 // of the rest at most, so that errors of later polls still show.
-func (r *Reporter) notify(lvl, title, text string) {
+func (r *Reporter) notify(lvl, title, text string, at place) {
 	slots := maxAnnotations - r.verdictSlots()
-	r.emit(lvl, title, text, r.annotated < slots && (lvl == "error" || r.minor < slots/2))
+	r.emit(lvl, title, text, at, r.annotated < slots && (lvl == "error" || r.minor < slots/2))
 }
 
 // verdictSlots is how many annotations are kept for verdicts: one per offer,
@@ -273,8 +318,12 @@ func (r *Reporter) verdictSlots() int { return min(max(1, r.verdicts), maxVerdic
 
 // emit shows one message, as an annotation if room allows. An annotation is
 // cut to what the runner keeps, the start kept; the log then has it whole.
-func (r *Reporter) emit(lvl, title, text string, room bool) {
+// A message with a place is annotated there (file= and line=: the runner
+// shows it on that line of a pull request's diff); a plain line gives the
+// place before the text.
+func (r *Reporter) emit(lvl, title, text string, at place, room bool) {
 	title, text = r.scrub(inert(title)), r.scrub(text)
+	at.file = r.scrub(inertPath(at.file))
 	if strings.TrimSpace(title) == "" {
 		title = "marketplace-gate" // a step with neither name nor id
 	}
@@ -282,7 +331,7 @@ func (r *Reporter) emit(lvl, title, text string, room bool) {
 		if r.runner && r.annotates(lvl) {
 			r.overflow++
 		}
-		r.line(fmt.Sprintf("%s: %s: %s", title, lvl, text))
+		r.line(fmt.Sprintf("%s: %s: %s%s", title, lvl, at.prefix(), text))
 		return
 	}
 	r.annotated++
@@ -290,7 +339,14 @@ func (r *Reporter) emit(lvl, title, text string, room bool) {
 		r.minor++
 	}
 	msg := cutUnits(text, maxAnnotationUnits)
-	a := r.act.WithFieldsMap(map[string]string{"title": cutUnits(title, maxTitleUnits)})
+	fields := map[string]string{"title": cutUnits(title, maxTitleUnits)}
+	if at.file != "" {
+		fields["file"] = at.file
+		if at.line > 0 {
+			fields["line"] = strconv.Itoa(at.line)
+		}
+	}
+	a := r.act.WithFieldsMap(fields)
 	switch lvl {
 	case "error":
 		a.Errorf("%s", msg)
@@ -300,7 +356,7 @@ func (r *Reporter) emit(lvl, title, text string, room bool) {
 		a.Noticef("%s", msg)
 	}
 	if msg != text {
-		r.line(fmt.Sprintf("%s: %s (whole): %s", title, lvl, text))
+		r.line(fmt.Sprintf("%s: %s (whole): %s%s", title, lvl, at.prefix(), text))
 	}
 }
 

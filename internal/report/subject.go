@@ -127,7 +127,7 @@ func (s *Subject) Snapshot(op *snapshot.Operation, poll int) {
 		return news[i].rank < news[j].rank
 	})
 	for _, n := range news {
-		s.r.notify(n.lvl, s.title(n.title), n.text)
+		s.r.notify(n.lvl, s.title(n.title), n.text, n.at)
 	}
 }
 
@@ -140,7 +140,7 @@ func (s *Subject) status(raw, whose string) string {
 	text := inert(raw)
 	if raw != "" && !s.unknown[raw] {
 		s.unknown[raw] = true
-		s.r.notify("warning", s.title("marketplace-gate"), fmt.Sprintf("Unknown status %q for %s: still waiting", text, inert(whose)))
+		s.r.notify("warning", s.title("marketplace-gate"), fmt.Sprintf("Unknown status %q for %s: still waiting", text, inert(whose)), place{})
 	}
 	if text == "" {
 		return "(no status)"
@@ -176,7 +176,7 @@ func (s *Subject) fresh(ns []news, title, stepID string, m snapshot.Message, for
 		return ns
 	}
 	s.seen[key] = true
-	return append(ns, news{lvl: lvl, title: title, text: text, rank: rank})
+	return append(ns, news{lvl: lvl, title: title, text: text, rank: rank, at: s.r.placeOf(m.Ref)})
 }
 
 // Retrying reports a transient failure once per distinct error; repeats go

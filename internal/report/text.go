@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/htmltext"
 )
@@ -14,6 +15,18 @@ import (
 // with a zero-width joiner so it shows the same but is no command.
 func inert(s string) string {
 	s = htmltext.Text(strings.ToValidUTF8(s, ""))
+	return strings.ReplaceAll(s, "##[", "#\u2060#[")
+}
+
+// inertPath is a path of the user's made safe for one log line as inert
+// makes server text, but kept as written: a path is not HTML.
+func inertPath(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
 	return strings.ReplaceAll(s, "##[", "#\u2060#[")
 }
 

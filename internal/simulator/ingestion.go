@@ -208,6 +208,22 @@ func newIngestState(sc Scenario) *ingestState {
 	return st
 }
 
+// known reports a submission id of the product's: its history's, or one a
+// publish made.
+func (st *ingestState) known(id string) bool {
+	for _, sub := range history() {
+		if sub.ID == id {
+			return true
+		}
+	}
+	for _, p := range st.publishes {
+		if p.submission != "" && p.submission == id {
+			return true
+		}
+	}
+	return false
+}
+
 func (st *ingestState) find(job string) *publish {
 	for _, p := range st.publishes {
 		if p.job == job {
@@ -461,7 +477,7 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, http.StatusBadRequest, "schemaValidationError", "The configure document's resources must be a non-empty array.")
 		return
 	}
-	target, retired := "", ""
+	target, retired, posted := "", "", ""
 	if strings.Contains(*doc.Schema, retiredHost) {
 		retired = *doc.Schema
 	}
@@ -479,7 +495,7 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if tt := strings.ToLower(res.Target.TargetType); target == "" && strings.Contains(res.Schema, "/schema/submission/") && (tt == "preview" || tt == "live") {
-			target = tt
+			target, posted = tt, res.ID
 		}
 		if retired == "" && strings.Contains(res.Schema, retiredHost) {
 			retired = res.Schema
@@ -497,7 +513,13 @@ func (s *Server) configure(w http.ResponseWriter, r *http.Request) {
 	p := &publish{job: newGUID(), target: target, start: time.Now()}
 	if target != "" {
 		p.outcome = s.ingest.outcome
-		if p.outcome != rejects {
+		switch {
+		case p.outcome == rejects:
+		case target == "live" && s.ingest.known(posted):
+			// A go-live leaves its live entry on the preview's id: the list
+			// then holds both (cloudpub's recorded list; the reference).
+			p.submission = posted
+		default:
 			p.submission = "submission/" + ProductID + "/" + strconv.FormatUint(s.ingest.nextSubmission, 10)
 			s.ingest.nextSubmission += 1013 // ids grow, not by one
 		}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/simulator"
 )
@@ -422,5 +423,37 @@ func TestProductByExternalID(t *testing.T) {
 		if code != http.StatusOK || len(v) != 1 || v[0].(map[string]any)["id"] != "product/"+simulator.ProductID {
 			t.Errorf("?%s=: HTTP %d %v", q, code, body)
 		}
+	}
+}
+
+// TestGoLiveKeepsThePreviewsID: configuring a preview submission to live
+// makes no new id: its live entry is listed under the preview's, beside the
+// preview entry (as cloudpub's recorded list shows), created at the go-live.
+func TestGoLiveKeepsThePreviewsID(t *testing.T) {
+	c := newGraph(t, "publish", simulator.WithIngestionIdle())
+	goLive := strings.Replace(strings.Replace(publishDoc, simulator.DraftSubmissionID, simulator.HistoryPreviewID, 1), `"preview"`, `"live"`, 1)
+	posted := time.Now().Add(-time.Second)
+	job := c.post(goLive)
+	if got := c.sim.SubmissionOf(job); got != simulator.HistoryPreviewID {
+		t.Fatalf("the go-live's submission is %q; want the preview's id %s", got, simulator.HistoryPreviewID)
+	}
+	c.finish(job)
+	subs, _ := c.listAll("?$maxpagesize=100")
+	var targets []string
+	for _, s := range subs {
+		if s["id"] == simulator.HistoryPreviewID {
+			targets = append(targets, s["target"].(map[string]any)["targetType"].(string))
+			created, _ := time.Parse(time.RFC3339Nano, s["created"].(string))
+			if s["target"].(map[string]any)["targetType"] == "live" && (s["status"] != "completed" || s["result"] != "succeeded" || created.Before(posted)) {
+				t.Errorf("the live entry %v; want completed succeeded, created at the go-live", s)
+			}
+		}
+	}
+	if strings.Join(targets, ",") != "preview,live" {
+		t.Errorf("entries of %s: %v; want preview and live", simulator.HistoryPreviewID, targets)
+	}
+	// A publish to preview still makes a new id.
+	if got := c.sim.SubmissionOf(c.post(publishDoc)); got == simulator.DraftSubmissionID || got == "" {
+		t.Errorf("a publish's submission is %q; want a new one", got)
 	}
 }

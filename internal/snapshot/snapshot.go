@@ -60,6 +60,10 @@ type Message struct {
 	HTML      string `json:"messageHtml"`
 	Level     string `json:"level"`
 	Timestamp string `json:"timestamp"`
+	// Ref names what the message is about in the request that was sent (a
+	// configure job error's resourceId), so the reporter can point at it in
+	// the user's file; "" when it names nothing. Never read from an API body.
+	Ref string `json:"-"`
 }
 
 // Messages are an operation's or a step's messages: the documented objects,

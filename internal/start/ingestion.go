@@ -100,7 +100,7 @@ func (s *Ingestion) Start(ctx context.Context, t config.Target, retry poll.Retry
 	// clocks say; the allowance covers a runner clock ahead of the API's.
 	res.Since = at.Add(-clockAllowance)
 	for _, sub := range subs {
-		res.Known = append(res.Known, sub.ID)
+		res.Known = append(res.Known, sub.Key())
 	}
 	res.Unsure = unsure
 	res.Said = append(res.Said, fmt.Sprintf("%s: no usable answer (%v); not sending it again: looking for the submission it makes, created since %s", request, err, at.UTC().Format(time.RFC3339)))

@@ -46,10 +46,15 @@ func TestLostAnswerLooksOnlyForNewSubmissions(t *testing.T) {
 	if !res.Since.Before(res.At) || res.At.Sub(res.Since) > 10*time.Minute {
 		t.Errorf("since %v, sent at %v; want a few minutes' allowance", res.Since, res.At)
 	}
-	for _, id := range []string{simulator.DraftSubmissionID, simulator.HistoryLiveID, simulator.HistoryPreviewID} {
-		if !slices.Contains(res.Known, id) {
-			t.Errorf("known %v lacks %s, listed before the request", res.Known, id)
+	// Known by entry, target and id: a go-live's live entry keeps its
+	// preview's id, and must not be taken for the preview listed before.
+	for _, key := range []string{"draft|" + simulator.DraftSubmissionID, "live|" + simulator.HistoryLiveID, "preview|" + simulator.HistoryPreviewID} {
+		if !slices.Contains(res.Known, key) {
+			t.Errorf("known %v lacks %s, listed before the request", res.Known, key)
 		}
+	}
+	if slices.Contains(res.Known, "live|"+simulator.HistoryPreviewID) {
+		t.Errorf("known %v holds a live entry of the preview's id, which was not listed", res.Known)
 	}
 	if n := sim.Count("POST", "/configure"); n != 1 {
 		t.Errorf("%d configure requests; want one", n)

@@ -20,9 +20,11 @@ func bodyMessages(err error) []string {
 // maxMessages bounds the reasons kept from one refusal.
 const maxMessages = 50
 
-// messages pulls every "message" of an error body, in order and once each:
-// the pages say a 422 body "says why" but not in what shape, so the error,
-// its details and any list of errors are all read. A body that is not JSON
+// messages are the reasons of an error body, in order and once each: every
+// message of its error tree as apihttp reads it (an object, a list, the
+// OAuth form, a JSON string: the shapes the services send), then those of
+// the keys only a refusal may use, which the tree does not read (the pages
+// say a 422 body "says why" but not in what shape). A body that is not JSON
 // gives its first line.
 func messages(body []byte) []string {
 	var v any
@@ -35,6 +37,22 @@ func messages(body []byte) []string {
 	}
 	var out []string
 	seen := map[string]bool{}
+	add := func(m string) {
+		if m = strings.TrimSpace(m); m != "" && !seen[m] && len(out) < maxMessages {
+			seen[m] = true
+			out = append(out, m)
+		}
+	}
+	var tree func(fs apihttp.Faults, depth int)
+	tree = func(fs apihttp.Faults, depth int) {
+		for i := range fs {
+			add(fs[i].Message)
+			if depth < 8 {
+				tree(fs[i].Details, depth+1)
+			}
+		}
+	}
+	tree(apihttp.BodyFaults(body), 0)
 	var walk func(v any, depth int)
 	walk = func(v any, depth int) {
 		if depth > 8 || len(out) >= maxMessages {
@@ -42,9 +60,8 @@ func messages(body []byte) []string {
 		}
 		switch x := v.(type) {
 		case map[string]any:
-			if m, ok := x["message"].(string); ok && strings.TrimSpace(m) != "" && !seen[m] {
-				seen[m] = true
-				out = append(out, strings.TrimSpace(m))
+			if m, ok := x["message"].(string); ok {
+				add(m)
 			}
 			// Keys in a stable order: the error itself before its details.
 			for _, k := range []string{"error", "errors", "details", "innererror", "validationErrors", "validationResults"} {
@@ -54,9 +71,8 @@ func messages(body []byte) []string {
 			}
 		case []any:
 			for _, e := range x {
-				if s, ok := e.(string); ok && strings.TrimSpace(s) != "" && !seen[s] {
-					seen[s] = true
-					out = append(out, strings.TrimSpace(s))
+				if s, ok := e.(string); ok {
+					add(s)
 					continue
 				}
 				walk(e, depth+1)

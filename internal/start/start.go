@@ -35,8 +35,10 @@ type Result struct {
 	// the product (a submission from Since, not in Known).
 	Target config.Target
 	// Since bounds the submissions that count when Target is a product;
-	// Known are the operations or submissions listed before the request,
-	// which never count.
+	// Known are what was listed before the request, which never counts: the
+	// offer's operation ids (cpp), or the product's submission entries by
+	// ingestion.Submission.Key, target and id (a go-live's live entry keeps
+	// the id its preview entry was listed under).
 	Since time.Time
 	Known []string
 	// Type is the submissionType of the operation a CPP request starts

@@ -29,7 +29,14 @@ func TestMessages(t *testing.T) {
 		"nothing":              {``, nil},
 		"no message anywhere":  {`{"error":{"code":"X"}}`, nil},
 		"nested inner errors":  {`{"error":{"message":"top","innererror":{"message":"inner","details":[{"message":"deep"}]}}}`, []string{"top", "inner", "deep"}},
-		"message not a string": {`{"message":5,"details":[{"message":"ok"}]}`, []string{"ok"}},
+		"message not a string": {`{"message":{"text":"x"},"details":[{"message":"ok"}]}`, []string{"ok"}},
+		// The JSON-string body a Partner Center 400 has been recorded with
+		// (../shared/captures/pcv1-setup-400-json-string-wrapped-error.json).
+		"a JSON string": {`"ICH50400 - Unable to complete request. {\"faultCode\":50400,\"data\":{\"FeatureName\":[\"The field FeatureName is invalid.\"]}}"`,
+			[]string{`ICH50400 - Unable to complete request. {"faultCode":50400,"data":{"FeatureName":["The field FeatureName is invalid."]}}`}},
+		"OAuth's form":       {`{"error":"invalid_request","error_description":"The offer has no plan."}`, []string{"The offer has no plan."}},
+		"a validations list": {`{"value":[{"errorCode":"Resell-20007","severity":"Error","message":"ResellerConfiguration module is missing.."}]}`, []string{"ResellerConfiguration module is missing.."}},
+		"details an object":  {`{"error":{"code":"c","message":"top","details":{}}}`, []string{"top"}},
 	} {
 		got := messages([]byte(tc.body))
 		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
