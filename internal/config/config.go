@@ -168,7 +168,7 @@ func Load(getenv Getenv) (Config, error) {
 	c.API = API(strings.ToLower(in("api")))
 	facts, ok := factsOf(c.API)
 	if !ok {
-		return c, fmt.Errorf("api %q must be cpp or product-ingestion", in("api"))
+		return c, fmt.Errorf("api %q must be cpp or product-ingestion", shown(in("api")))
 	}
 	c.Resource = facts.resource
 	if c.APIURL, err = parseBase("api-url", cmp.Or(in("api-url"), facts.url)); err != nil {
@@ -179,12 +179,12 @@ func Load(getenv Getenv) (Config, error) {
 	}
 	c.APIVersion = cmp.Or(in("api-version"), facts.version)
 	if !isVersion(c.APIVersion) {
-		return c, fmt.Errorf("api-version %q is not a date version such as %s", c.APIVersion, facts.version)
+		return c, fmt.Errorf("api-version %q is not a date version such as %s", shown(c.APIVersion), facts.version)
 	}
 
 	if v := in("since"); v != "" {
 		if c.Since, err = time.Parse(time.RFC3339Nano, v); err != nil {
-			return c, fmt.Errorf("since %q is not an RFC 3339 time such as 2026-11-21T09:00:00Z (in a workflow: date -u +%%Y-%%m-%%dT%%H:%%M:%%SZ before the publish)", v)
+			return c, fmt.Errorf("since %q is not an RFC 3339 time such as 2026-11-21T09:00:00Z (in a workflow: date -u +%%Y-%%m-%%dT%%H:%%M:%%SZ before the publish)", shown(v))
 		}
 	}
 	// What is started decides what targets need; the rest of start's inputs
@@ -193,7 +193,7 @@ func Load(getenv Getenv) (Config, error) {
 	switch c.Start {
 	case StartNone, StartPublish, StartGoLive, StartConfigure:
 	default:
-		return c, fmt.Errorf("start %q must be publish, go-live or configure (or empty, to only watch)", in("start"))
+		return c, fmt.Errorf("start %q must be publish, go-live or configure (or empty, to only watch)", shown(in("start")))
 	}
 	if c.API == APIProductIngestion {
 		if err := c.setIngestionTargets(in); err != nil {
@@ -353,7 +353,7 @@ func (c *Config) setOIDC(in func(string) string, getenv Getenv) error {
 		return fmt.Errorf("%s is not an https URL: the runner's OIDC token service cannot be reached", IDTokenRequestURL)
 	}
 	if strings.ContainsAny(o.Audience, " \t\r\n") {
-		return fmt.Errorf("oidc-audience %q contains white space", o.Audience)
+		return fmt.Errorf("oidc-audience %q contains white space", shown(o.Audience))
 	}
 	c.OIDC = o
 	return nil
@@ -456,7 +456,7 @@ func (c *Config) setIngestionTargets(in func(string) string) error {
 	}
 	c.SubmissionTarget = strings.ToLower(in("target"))
 	if c.SubmissionTarget != "preview" && c.SubmissionTarget != "live" {
-		return fmt.Errorf("target %q must be preview or live", in("target"))
+		return fmt.Errorf("target %q must be preview or live", shown(in("target")))
 	}
 	jobs := lines(in("job-id"))
 	product := ""
@@ -488,7 +488,7 @@ func (c *Config) setIngestionTargets(in func(string) string) error {
 		if len(jobs) > 0 {
 			v := jobs[i]
 			if !IsGUID(v) {
-				return fmt.Errorf("job-id %q is not a GUID: pass the jobId that POST configure returned", v)
+				return fmt.Errorf("job-id %q is not a GUID: pass the jobId that POST configure returned", shown(v))
 			}
 			t = Target{OfferID: v, JobID: strings.ToLower(v)}
 		}
@@ -498,7 +498,7 @@ func (c *Config) setIngestionTargets(in func(string) string) error {
 			case "product-id":
 				id := strings.TrimPrefix(v, "product/")
 				if !IsGUID(id) {
-					return fmt.Errorf("product-id %q is not a durable id (a GUID, or product/ and a GUID): for the id you chose, use external-id", v)
+					return fmt.Errorf("product-id %q is not a durable id (a GUID, or product/ and a GUID): for the id you chose, use external-id", shown(v))
 				}
 				t.ProductID = strings.ToLower(id)
 			case "external-id":
@@ -640,7 +640,7 @@ func sameOrigin(scheme, host string, base *url.URL) bool {
 
 func checkID(name, v string) error {
 	if !isID(v) || isDots(v) {
-		return fmt.Errorf("%s %q may only hold letters, digits, '.', '-' and '_' (at most 100, starting with a letter or digit)", name, v)
+		return fmt.Errorf("%s %q may only hold letters, digits, '.', '-' and '_' (at most 100, starting with a letter or digit)", name, shown(v))
 	}
 	return nil
 }
@@ -649,14 +649,19 @@ func isDots(s string) bool { return strings.Trim(s, ".") == "" }
 
 // parseBase accepts an https URL, or plain http to a loopback host (tests),
 // so that a token never travels in clear.
+// The value is echoed cut at its query, and not at all with user info: either
+// may hold a credential pasted into the wrong input.
 func parseBase(name, v string) (*url.URL, error) {
 	u, err := url.Parse(v)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("%s %q is not an absolute URL", name, v)
+	switch {
+	case err == nil && u.User != nil:
+		return nil, fmt.Errorf("%s must not carry user info", name)
+	case err != nil || u.Host == "":
+		return nil, fmt.Errorf("%s %q is not an absolute URL", name, shown(v))
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, fmt.Errorf("%s %q must not carry a query or a fragment", name, shown(v))
 	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%s %q must not carry user info, a query or a fragment", name, v)
-	}
+	v = shown(v)
 	switch u.Scheme {
 	case "https":
 	case "http":
@@ -682,10 +687,10 @@ func isLoopback(host string) bool {
 func parseDuration(name, v string) (time.Duration, error) {
 	d, err := time.ParseDuration(v)
 	if err != nil {
-		return 0, fmt.Errorf("%s %q is not a duration such as 90s, 15m or 1h30m", name, v)
+		return 0, fmt.Errorf("%s %q is not a duration such as 90s, 15m or 1h30m", name, shown(v))
 	}
 	if d <= 0 {
-		return 0, fmt.Errorf("%s %q must be positive", name, v)
+		return 0, fmt.Errorf("%s %q must be positive", name, shown(v))
 	}
 	return d, nil
 }
@@ -698,7 +703,7 @@ func parseBool(name, v string) (bool, error) {
 	case "false", "False", "FALSE":
 		return false, nil
 	}
-	return false, fmt.Errorf("%s %q must be true or false", name, v)
+	return false, fmt.Errorf("%s %q must be true or false", name, shown(v))
 }
 
 func parseAnnotate(v string) (Annotate, error) {
@@ -712,5 +717,5 @@ func parseAnnotate(v string) (Annotate, error) {
 	case "information", "info", "notice":
 		return AnnotateInformation, nil
 	}
-	return 0, fmt.Errorf("annotate %q must be one of error, warning, information, none", v)
+	return 0, fmt.Errorf("annotate %q must be one of error, warning, information, none", shown(v))
 }

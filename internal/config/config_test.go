@@ -647,3 +647,28 @@ func TestConfigureFileInTheWorkspace(t *testing.T) {
 		}
 	}
 }
+
+// TestPastedSASNotEchoed: a SAS URI pasted into the wrong input is refused
+// without its query (the credential) in the error; a URL's user info is
+// not echoed at all.
+func TestPastedSASNotEchoed(t *testing.T) {
+	const sas = "https://contosoimages.blob.core.windows.net/vhds/os.vhd?sv=2022-11-02&sp=rl&sig=Pasted%2BSignature%3D"
+	for _, in := range Inputs() {
+		if in.Secret {
+			continue
+		}
+		for _, m := range []map[string]string{with(map[string]string{in.Name: sas}), with(map[string]string{"api": "product-ingestion", "publisher-id": "<unset>", "offer-id": "<unset>", "operation-id": "<unset>", "job-id": guid, in.Name: sas})} {
+			if _, err := Load(env(m)); err != nil && (strings.Contains(err.Error(), "Signature") || strings.Contains(err.Error(), "sp=rl")) {
+				t.Errorf("%s: %v", in.Name, err)
+			}
+		}
+	}
+	_, err := Load(env(with(map[string]string{"api-url": "https://me:pa55word@cloudpartner.azure.com"})))
+	if err == nil || err.Error() != "api-url must not carry user info" {
+		t.Errorf("user info: %v", err)
+	}
+	_, err = Load(env(with(map[string]string{"api-url": sas})))
+	if err == nil || err.Error() != `api-url "https://contosoimages.blob.core.windows.net/vhds/os.vhd?…" must not carry a query or a fragment` {
+		t.Errorf("query: %v", err)
+	}
+}

@@ -71,7 +71,7 @@ func (c *Config) setCPPStart(in func(string) string) error {
 		for _, e := range strings.Split(emails, ",") {
 			e = strings.TrimSpace(e)
 			if !isEmail(e) {
-				return fmt.Errorf("notification-emails: %q is not an email address (give them comma-separated, e.g. release@contoso.com,ops@contoso.com)", e)
+				return fmt.Errorf("notification-emails: %q is not an email address (give them comma-separated, e.g. release@contoso.com,ops@contoso.com)", shown(e))
 			}
 			list = append(list, e)
 		}
