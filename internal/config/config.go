@@ -63,6 +63,7 @@ type Start string
 const (
 	StartNone      Start = ""
 	StartPublish   Start = "publish"
+	StartAddImage  Start = "add-image"
 	StartGoLive    Start = "go-live"
 	StartConfigure Start = "configure"
 )
@@ -117,6 +118,40 @@ type Config struct {
 	// StallAfter ends the wait when nothing changes for so long; 0: off.
 	StallAfter time.Duration
 
+	// The image version that start: add-image, or publish with an image
+	// source, adds to one plan of one offer (HasImage). Only the inputs'
+	// shape is checked here; the SAS rules and the gallery version are the
+	// starter's to check, and what is in the plan its to compare.
+
+	// PlanID is the plan's external id (Partner Center's Plan ID; CPP's planId).
+	PlanID string
+	// ImageVersion is the version number to add, X.Y.Z: image-version, or
+	// the gallery version's name.
+	ImageVersion string
+	// Gallery is the Azure Compute Gallery image version to publish
+	// (product-ingestion only); nil with a SAS source.
+	Gallery *GalleryImageVersion
+	// GalleryTenantID is the tenant of the gallery's subscription (GUID or
+	// domain): gallery-tenant-id, else tenant-id. Set with Gallery.
+	GalleryTenantID string
+	// OSDiskSAS is the SAS URI of the OS disk's VHD, and DataDiskSAS those of
+	// the data disks, LUN 0, 1, … in order (at most MaxDataDisks). Each is a
+	// credential: never log, annotate, output or return its query.
+	OSDiskSAS   string
+	DataDiskSAS []string
+	// ImageTypes are the image types to publish the source as (ImageTypeX64Gen1,
+	// ImageTypeX64Gen2, ImageTypeARM64Gen2), none twice; empty: the image type
+	// of the plan's only SKU.
+	ImageTypes []string
+	// IfVersionExists is what to do when ImageVersion is already in the plan.
+	IfVersionExists IfVersionExists
+	// AllowDraftChanges lets start: publish ship the draft's other unpublished
+	// changes with the image (product-ingestion).
+	AllowDraftChanges bool
+	// ARMURL is Azure Resource Manager's base URL, where the gallery version
+	// is read (tokens are for https://management.azure.com whatever it says).
+	ARMURL *url.URL
+
 	// Warnings are inputs that are valid but unwise, for the log.
 	Warnings []string
 }
@@ -135,16 +170,27 @@ const (
 	IDTokenRequestToken = "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
 )
 
-// Secrets returns the secret inputs given, and the runner's ID token request
-// token, read straight from the environment: they must be masked before Load
-// could echo anything. A secret input shorter than MinSecretLen is left out:
-// Load refuses it without echoing it, and masking it would blank out its
-// every occurrence for the rest of the job.
+// Secrets returns the secret inputs given, the signatures (sig) of every SAS
+// URI given, and the runner's ID token request token, read straight from the
+// environment: they must be masked before Load could echo anything. A SAS
+// URI's signature is masked, not the whole URI: the blob's path is what a
+// user needs to read, and no message shows a SAS query. A value shorter than
+// MinSecretLen is left out: Load refuses it without echoing it, and masking
+// it would blank out its every occurrence for the rest of the job.
 func Secrets(getenv Getenv) []string {
 	var s []string
 	for _, in := range Inputs() {
-		if v := Lookup(getenv, in.Name); in.Secret && v != "" && !tooShort(v) {
+		v := Lookup(getenv, in.Name)
+		switch {
+		case v == "":
+		case in.Secret && !tooShort(v):
 			s = append(s, v)
+		case in.SAS:
+			for _, sig := range sasSignatures(v) {
+				if !tooShort(sig) {
+					s = append(s, sig)
+				}
+			}
 		}
 	}
 	if v := strings.TrimSpace(getenv(IDTokenRequestToken)); v != "" {
@@ -191,9 +237,13 @@ func Load(getenv Getenv) (Config, error) {
 	// are read once the targets are known.
 	c.Start = Start(strings.ToLower(in("start")))
 	switch c.Start {
-	case StartNone, StartPublish, StartGoLive, StartConfigure:
+	case StartNone, StartPublish, StartAddImage, StartGoLive, StartConfigure:
 	default:
-		return c, fmt.Errorf("start %q must be publish, go-live or configure (or empty, to only watch)", shown(in("start")))
+		return c, fmt.Errorf("start %q must be publish, add-image, go-live or configure (or empty, to only watch)", shown(in("start")))
+	}
+	given := func(name string) bool { return Lookup(getenv, name) != "" }
+	if err := c.setImageStart(in, given); err != nil {
+		return c, err
 	}
 	if c.API == APIProductIngestion {
 		if err := c.setIngestionTargets(in); err != nil {
@@ -221,6 +271,10 @@ func Load(getenv Getenv) (Config, error) {
 		return c, err
 	}
 	if err := c.setAuth(in, getenv); err != nil {
+		return c, err
+	}
+	// After sign-in's inputs: gallery-tenant-id defaults to tenant-id.
+	if err := c.setImage(in, given); err != nil {
 		return c, err
 	}
 

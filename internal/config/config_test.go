@@ -545,7 +545,7 @@ func TestStart(t *testing.T) {
 		in   Getenv
 		want string
 	}{
-		"unknown start":                 {env(cpp(map[string]string{"start": "deploy"})), `start "deploy" must be publish, go-live or configure`},
+		"unknown start":                 {env(cpp(map[string]string{"start": "deploy"})), `start "deploy" must be publish, add-image, go-live or configure`},
 		"publish without emails":        {env(cpp(map[string]string{"start": "publish"})), "notification-emails is required with start: publish"},
 		"not an email":                  {env(cpp(map[string]string{"start": "publish", "notification-emails": "release team"})), `notification-emails: "release team" is not an email address`},
 		"emails without start":          {env(cpp(map[string]string{"notification-emails": "a@b.com"})), "notification-emails is for start"},
