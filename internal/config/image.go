@@ -271,7 +271,15 @@ func checkSASURI(name, v string) error {
 	if err != nil {
 		return fmt.Errorf("%s is not a URL: give the blob's SAS URI, https://…/….vhd?sv=…&sig=…", name)
 	}
-	bare := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}).String()
+	// The URL without its query, cut after an & as well (shown): a signature
+	// written after an & without a ? must not be shown either.
+	bare := shown((&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}).String())
+	for _, sig := range sasSignatures(v) {
+		if strings.Contains(bare, sig) {
+			// A signature outside a query (…/x.vhd&sig=…): name the input only.
+			bare = "(not shown: it holds the signature)"
+		}
+	}
 	switch {
 	case u.User != nil:
 		return fmt.Errorf("%s must not carry user info: give the blob's SAS URI", name)

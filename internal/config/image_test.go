@@ -212,6 +212,10 @@ func TestImageRefusals(t *testing.T) {
 			"os-disk-sas-uri must not carry user info: give the blob's SAS URI"},
 		"SAS with a fragment": {cppImage(map[string]string{"os-disk-sas-uri": osSAS + "#sig=" + rawSig}),
 			"os-disk-sas-uri https://contosoimages.blob.core.windows.net/vhds/contoso-vm-1.2.3.vhd must not carry a fragment (#…)"},
+		"SAS with its sig in the path": {cppImage(map[string]string{"os-disk-sas-uri": "https://contosoimages.blob.core.windows.net/vhds/os.vhd&sig=" + rawSig}),
+			"os-disk-sas-uri https://contosoimages.blob.core.windows.net/vhds/os.vhd&… has no query: give the whole SAS URI, with its SAS token (sv=…&sig=…) after the ?"},
+		"SAS whose path holds its sig": {cppImage(map[string]string{"os-disk-sas-uri": "http://contosoimages.blob.core.windows.net/SecretSig12/os.vhd?sig=SecretSig12"}),
+			"os-disk-sas-uri (not shown: it holds the signature) is not an absolute https URL: give the blob's SAS URI, https://…/….vhd?sv=…&sig=…"},
 		"SAS without a query": {cppImage(map[string]string{"os-disk-sas-uri": "https://contosoimages.blob.core.windows.net/vhds/os.vhd?"}),
 			"os-disk-sas-uri https://contosoimages.blob.core.windows.net/vhds/os.vhd has no query: give the whole SAS URI, with its SAS token (sv=…&sig=…) after the ?"},
 		"SAS without sig": {cppImage(map[string]string{"os-disk-sas-uri": "https://contosoimages.blob.core.windows.net/vhds/os.vhd?sv=2022-11-02&sp=rl"}),
@@ -292,6 +296,7 @@ func TestSASNeverInErrors(t *testing.T) {
 		osSAS + " trailing", "https://contoso images/os.vhd?" + sasQuery, "ftp://contosoimages/os.vhd?" + sasQuery,
 		"https://contosoimages.blob.core.windows.net/os.vhd#?" + sasQuery, "//contosoimages/os.vhd?" + sasQuery,
 		"https://contosoimages.blob.core.windows.net/vhds/os.vhd?sig=" + rawSig + "%zz", "?" + sasQuery, osSAS,
+		"https://contosoimages.blob.core.windows.net/vhds/os.vhd&" + sasQuery, "&sig=" + rawSig,
 	}
 	for _, v := range bad {
 		for _, input := range Inputs() {
