@@ -80,3 +80,13 @@ func isDigits(s string) bool {
 	}
 	return s != ""
 }
+
+// shown is a value fit for an error: cut after its first ?, # or &, so that
+// a SAS URI pasted into the wrong input never shows its query (nor a
+// signature written after an & without a ?).
+func shown(v string) string {
+	if i := strings.IndexAny(v, "?#&"); i >= 0 {
+		return v[:i+1] + "…"
+	}
+	return v
+}
