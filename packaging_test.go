@@ -117,8 +117,9 @@ func readmeTable(t *testing.T, heading string) map[string]string {
 	return rows
 }
 
-// outputs are the action's outputs, as the reporter sets them.
-var outputs = []string{"status", "operation-id", "submission-id", "started-at", "offer-id", "blocked-step", "failed-step", "steps", "preview-links", "live-links", "polls", "elapsed-seconds", "results"}
+// outputs are the action's outputs, as the reporter sets them (image-version,
+// sku-ids and image-urns with an image source, issue 17).
+var outputs = []string{"status", "operation-id", "submission-id", "started-at", "image-version", "sku-ids", "image-urns", "offer-id", "blocked-step", "failed-step", "steps", "preview-links", "live-links", "polls", "elapsed-seconds", "results"}
 
 // TestREADMEInputsMatchTheBinary: the README's inputs table is what users
 // read first; it lists every input, no other, with the binary's default.

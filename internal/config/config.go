@@ -63,6 +63,7 @@ type Start string
 const (
 	StartNone      Start = ""
 	StartPublish   Start = "publish"
+	StartAddImage  Start = "add-image"
 	StartGoLive    Start = "go-live"
 	StartConfigure Start = "configure"
 )
@@ -117,6 +118,40 @@ type Config struct {
 	// StallAfter ends the wait when nothing changes for so long; 0: off.
 	StallAfter time.Duration
 
+	// The image version that start: add-image, or publish with an image
+	// source, adds to one plan of one offer (HasImage). Only the inputs'
+	// shape is checked here; the SAS rules and the gallery version are the
+	// starter's to check, and what is in the plan its to compare.
+
+	// PlanID is the plan's external id (Partner Center's Plan ID; CPP's planId).
+	PlanID string
+	// ImageVersion is the version number to add, X.Y.Z: image-version, or
+	// the gallery version's name.
+	ImageVersion string
+	// Gallery is the Azure Compute Gallery image version to publish
+	// (product-ingestion only); nil with a SAS source.
+	Gallery *GalleryImageVersion
+	// GalleryTenantID is the tenant of the gallery's subscription (GUID or
+	// domain): gallery-tenant-id, else tenant-id. Set with Gallery.
+	GalleryTenantID string
+	// OSDiskSAS is the SAS URI of the OS disk's VHD, and DataDiskSAS those of
+	// the data disks, LUN 0, 1, … in order (at most MaxDataDisks). Each is a
+	// credential: never log, annotate, output or return its query.
+	OSDiskSAS   string
+	DataDiskSAS []string
+	// ImageTypes are the image types to publish the source as (ImageTypeX64Gen1,
+	// ImageTypeX64Gen2, ImageTypeARM64Gen2), none twice; empty: the image type
+	// of the plan's only SKU.
+	ImageTypes []string
+	// IfVersionExists is what to do when ImageVersion is already in the plan.
+	IfVersionExists IfVersionExists
+	// AllowDraftChanges lets start: publish ship the draft's other unpublished
+	// changes with the image (product-ingestion).
+	AllowDraftChanges bool
+	// ARMURL is Azure Resource Manager's base URL, where the gallery version
+	// is read (tokens are for https://management.azure.com whatever it says).
+	ARMURL *url.URL
+
 	// Warnings are inputs that are valid but unwise, for the log.
 	Warnings []string
 }
@@ -135,16 +170,27 @@ const (
 	IDTokenRequestToken = "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
 )
 
-// Secrets returns the secret inputs given, and the runner's ID token request
-// token, read straight from the environment: they must be masked before Load
-// could echo anything. A secret input shorter than MinSecretLen is left out:
-// Load refuses it without echoing it, and masking it would blank out its
-// every occurrence for the rest of the job.
+// Secrets returns the secret inputs given, the signatures (sig) of every SAS
+// URI given, and the runner's ID token request token, read straight from the
+// environment: they must be masked before Load could echo anything. A SAS
+// URI's signature is masked, not the whole URI: the blob's path is what a
+// user needs to read, and no message shows a SAS query. A value shorter than
+// MinSecretLen is left out: Load refuses it without echoing it, and masking
+// it would blank out its every occurrence for the rest of the job.
 func Secrets(getenv Getenv) []string {
 	var s []string
 	for _, in := range Inputs() {
-		if v := Lookup(getenv, in.Name); in.Secret && v != "" && !tooShort(v) {
+		v := Lookup(getenv, in.Name)
+		switch {
+		case v == "":
+		case in.Secret && !tooShort(v):
 			s = append(s, v)
+		case in.SAS:
+			for _, sig := range sasSignatures(v) {
+				if !tooShort(sig) {
+					s = append(s, sig)
+				}
+			}
 		}
 	}
 	if v := strings.TrimSpace(getenv(IDTokenRequestToken)); v != "" {
@@ -168,7 +214,7 @@ func Load(getenv Getenv) (Config, error) {
 	c.API = API(strings.ToLower(in("api")))
 	facts, ok := factsOf(c.API)
 	if !ok {
-		return c, fmt.Errorf("api %q must be cpp or product-ingestion", in("api"))
+		return c, fmt.Errorf("api %q must be cpp or product-ingestion", shown(in("api")))
 	}
 	c.Resource = facts.resource
 	if c.APIURL, err = parseBase("api-url", cmp.Or(in("api-url"), facts.url)); err != nil {
@@ -179,21 +225,25 @@ func Load(getenv Getenv) (Config, error) {
 	}
 	c.APIVersion = cmp.Or(in("api-version"), facts.version)
 	if !isVersion(c.APIVersion) {
-		return c, fmt.Errorf("api-version %q is not a date version such as %s", c.APIVersion, facts.version)
+		return c, fmt.Errorf("api-version %q is not a date version such as %s", shown(c.APIVersion), facts.version)
 	}
 
 	if v := in("since"); v != "" {
 		if c.Since, err = time.Parse(time.RFC3339Nano, v); err != nil {
-			return c, fmt.Errorf("since %q is not an RFC 3339 time such as 2026-11-21T09:00:00Z (in a workflow: date -u +%%Y-%%m-%%dT%%H:%%M:%%SZ before the publish)", v)
+			return c, fmt.Errorf("since %q is not an RFC 3339 time such as 2026-11-21T09:00:00Z (in a workflow: date -u +%%Y-%%m-%%dT%%H:%%M:%%SZ before the publish)", shown(v))
 		}
 	}
 	// What is started decides what targets need; the rest of start's inputs
 	// are read once the targets are known.
 	c.Start = Start(strings.ToLower(in("start")))
 	switch c.Start {
-	case StartNone, StartPublish, StartGoLive, StartConfigure:
+	case StartNone, StartPublish, StartAddImage, StartGoLive, StartConfigure:
 	default:
-		return c, fmt.Errorf("start %q must be publish, go-live or configure (or empty, to only watch)", in("start"))
+		return c, fmt.Errorf("start %q must be publish, add-image, go-live or configure (or empty, to only watch)", shown(in("start")))
+	}
+	given := func(name string) bool { return Lookup(getenv, name) != "" }
+	if err := c.setImageStart(in, given); err != nil {
+		return c, err
 	}
 	if c.API == APIProductIngestion {
 		if err := c.setIngestionTargets(in); err != nil {
@@ -221,6 +271,10 @@ func Load(getenv Getenv) (Config, error) {
 		return c, err
 	}
 	if err := c.setAuth(in, getenv); err != nil {
+		return c, err
+	}
+	// After sign-in's inputs: gallery-tenant-id defaults to tenant-id.
+	if err := c.setImage(in, given); err != nil {
 		return c, err
 	}
 
@@ -353,7 +407,7 @@ func (c *Config) setOIDC(in func(string) string, getenv Getenv) error {
 		return fmt.Errorf("%s is not an https URL: the runner's OIDC token service cannot be reached", IDTokenRequestURL)
 	}
 	if strings.ContainsAny(o.Audience, " \t\r\n") {
-		return fmt.Errorf("oidc-audience %q contains white space", o.Audience)
+		return fmt.Errorf("oidc-audience %q contains white space", shown(o.Audience))
 	}
 	c.OIDC = o
 	return nil
@@ -456,7 +510,7 @@ func (c *Config) setIngestionTargets(in func(string) string) error {
 	}
 	c.SubmissionTarget = strings.ToLower(in("target"))
 	if c.SubmissionTarget != "preview" && c.SubmissionTarget != "live" {
-		return fmt.Errorf("target %q must be preview or live", in("target"))
+		return fmt.Errorf("target %q must be preview or live", shown(in("target")))
 	}
 	jobs := lines(in("job-id"))
 	product := ""
@@ -488,7 +542,7 @@ func (c *Config) setIngestionTargets(in func(string) string) error {
 		if len(jobs) > 0 {
 			v := jobs[i]
 			if !IsGUID(v) {
-				return fmt.Errorf("job-id %q is not a GUID: pass the jobId that POST configure returned", v)
+				return fmt.Errorf("job-id %q is not a GUID: pass the jobId that POST configure returned", shown(v))
 			}
 			t = Target{OfferID: v, JobID: strings.ToLower(v)}
 		}
@@ -498,7 +552,7 @@ func (c *Config) setIngestionTargets(in func(string) string) error {
 			case "product-id":
 				id := strings.TrimPrefix(v, "product/")
 				if !IsGUID(id) {
-					return fmt.Errorf("product-id %q is not a durable id (a GUID, or product/ and a GUID): for the id you chose, use external-id", v)
+					return fmt.Errorf("product-id %q is not a durable id (a GUID, or product/ and a GUID): for the id you chose, use external-id", shown(v))
 				}
 				t.ProductID = strings.ToLower(id)
 			case "external-id":
@@ -640,7 +694,7 @@ func sameOrigin(scheme, host string, base *url.URL) bool {
 
 func checkID(name, v string) error {
 	if !isID(v) || isDots(v) {
-		return fmt.Errorf("%s %q may only hold letters, digits, '.', '-' and '_' (at most 100, starting with a letter or digit)", name, v)
+		return fmt.Errorf("%s %q may only hold letters, digits, '.', '-' and '_' (at most 100, starting with a letter or digit)", name, shown(v))
 	}
 	return nil
 }
@@ -649,14 +703,19 @@ func isDots(s string) bool { return strings.Trim(s, ".") == "" }
 
 // parseBase accepts an https URL, or plain http to a loopback host (tests),
 // so that a token never travels in clear.
+// The value is echoed cut at its query, and not at all with user info: either
+// may hold a credential pasted into the wrong input.
 func parseBase(name, v string) (*url.URL, error) {
 	u, err := url.Parse(v)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("%s %q is not an absolute URL", name, v)
+	switch {
+	case err == nil && u.User != nil:
+		return nil, fmt.Errorf("%s must not carry user info", name)
+	case err != nil || u.Host == "":
+		return nil, fmt.Errorf("%s %q is not an absolute URL", name, shown(v))
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, fmt.Errorf("%s %q must not carry a query or a fragment", name, shown(v))
 	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%s %q must not carry user info, a query or a fragment", name, v)
-	}
+	v = shown(v)
 	switch u.Scheme {
 	case "https":
 	case "http":
@@ -682,10 +741,10 @@ func isLoopback(host string) bool {
 func parseDuration(name, v string) (time.Duration, error) {
 	d, err := time.ParseDuration(v)
 	if err != nil {
-		return 0, fmt.Errorf("%s %q is not a duration such as 90s, 15m or 1h30m", name, v)
+		return 0, fmt.Errorf("%s %q is not a duration such as 90s, 15m or 1h30m", name, shown(v))
 	}
 	if d <= 0 {
-		return 0, fmt.Errorf("%s %q must be positive", name, v)
+		return 0, fmt.Errorf("%s %q must be positive", name, shown(v))
 	}
 	return d, nil
 }
@@ -698,7 +757,7 @@ func parseBool(name, v string) (bool, error) {
 	case "false", "False", "FALSE":
 		return false, nil
 	}
-	return false, fmt.Errorf("%s %q must be true or false", name, v)
+	return false, fmt.Errorf("%s %q must be true or false", name, shown(v))
 }
 
 func parseAnnotate(v string) (Annotate, error) {
@@ -712,5 +771,5 @@ func parseAnnotate(v string) (Annotate, error) {
 	case "information", "info", "notice":
 		return AnnotateInformation, nil
 	}
-	return 0, fmt.Errorf("annotate %q must be one of error, warning, information, none", v)
+	return 0, fmt.Errorf("annotate %q must be one of error, warning, information, none", shown(v))
 }

@@ -545,7 +545,7 @@ func TestStart(t *testing.T) {
 		in   Getenv
 		want string
 	}{
-		"unknown start":                 {env(cpp(map[string]string{"start": "deploy"})), `start "deploy" must be publish, go-live or configure`},
+		"unknown start":                 {env(cpp(map[string]string{"start": "deploy"})), `start "deploy" must be publish, add-image, go-live or configure`},
 		"publish without emails":        {env(cpp(map[string]string{"start": "publish"})), "notification-emails is required with start: publish"},
 		"not an email":                  {env(cpp(map[string]string{"start": "publish", "notification-emails": "release team"})), `notification-emails: "release team" is not an email address`},
 		"emails without start":          {env(cpp(map[string]string{"notification-emails": "a@b.com"})), "notification-emails is for start"},
@@ -645,5 +645,30 @@ func TestConfigureFileInTheWorkspace(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "configure-file") {
 			t.Errorf("%s: %v; want an error naming configure-file, containing %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// TestPastedSASNotEchoed: a SAS URI pasted into the wrong input is refused
+// without its query (the credential) in the error; a URL's user info is
+// not echoed at all.
+func TestPastedSASNotEchoed(t *testing.T) {
+	const sas = "https://contosoimages.blob.core.windows.net/vhds/os.vhd?sv=2022-11-02&sp=rl&sig=Pasted%2BSignature%3D"
+	for _, in := range Inputs() {
+		if in.Secret {
+			continue
+		}
+		for _, m := range []map[string]string{with(map[string]string{in.Name: sas}), with(map[string]string{"api": "product-ingestion", "publisher-id": "<unset>", "offer-id": "<unset>", "operation-id": "<unset>", "job-id": guid, in.Name: sas})} {
+			if _, err := Load(env(m)); err != nil && (strings.Contains(err.Error(), "Signature") || strings.Contains(err.Error(), "sp=rl")) {
+				t.Errorf("%s: %v", in.Name, err)
+			}
+		}
+	}
+	_, err := Load(env(with(map[string]string{"api-url": "https://me:pa55word@cloudpartner.azure.com"})))
+	if err == nil || err.Error() != "api-url must not carry user info" {
+		t.Errorf("user info: %v", err)
+	}
+	_, err = Load(env(with(map[string]string{"api-url": sas})))
+	if err == nil || err.Error() != `api-url "https://contosoimages.blob.core.windows.net/vhds/os.vhd?…" must not carry a query or a fragment` {
+		t.Errorf("query: %v", err)
 	}
 }

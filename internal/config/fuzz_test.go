@@ -62,3 +62,68 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLoadImage throws arbitrary values at the image inputs: Load must not
+// panic, what it accepts must hold the Config's promises, and no error may
+// show the SAS URIs' queries.
+func FuzzLoadImage(f *testing.F) {
+	f.Add("add-image", "contoso-plan", "", galleryID, "", "", "x64Gen2", "product-ingestion")
+	f.Add("publish", "contoso-plan", "1.2.3", "", osSAS, dataSAS(0)+"\n"+dataSAS(1), "", "cpp")
+	f.Add("add-image", "p", "1.0.0", "", "https://a/b.vhd?sig=Abcdefgh12&x#y", "%zz?sig=Abcdefgh12", "X64GEN1,arm64gen2", "cpp")
+	f.Fuzz(func(t *testing.T, start, plan, version, gallery, osDisk, dataDisks, types, api string) {
+		in := cppImage(map[string]string{"start": start, "plan-id": plan, "image-version": version, "gallery-image-version-id": gallery,
+			"os-disk-sas-uri": osDisk, "data-disk-sas-uris": dataDisks, "image-types": types, "api": api, "notification-emails": "a@contoso.com"})
+		if strings.EqualFold(strings.TrimSpace(api), "product-ingestion") {
+			in["external-id"], in["offer-id"], in["notification-emails"] = "contoso-vm", "", ""
+		}
+		c, err := Load(env(in))
+		if err != nil {
+			for _, uri := range append(lines(osDisk), lines(dataDisks)...) {
+				if _, query, ok := strings.Cut(uri, "?"); ok && len(query) >= 8 && strings.Contains(err.Error(), query) {
+					t.Fatalf("error shows a SAS query %q: %v", query, err)
+				}
+			}
+			for _, s := range Secrets(env(in)) {
+				if strings.Contains(err.Error(), s) {
+					t.Fatalf("error shows a signature %q: %v", s, err)
+				}
+			}
+			return
+		}
+		if !c.HasImage() {
+			if c.PlanID != "" || c.ImageVersion != "" || c.ImageTypes != nil {
+				t.Fatalf("no image, but plan %q version %q types %q", c.PlanID, c.ImageVersion, c.ImageTypes)
+			}
+			return
+		}
+		if (c.Gallery != nil) == (c.OSDiskSAS != "") || (c.Gallery != nil && (c.API != APIProductIngestion || c.GalleryTenantID == "")) {
+			t.Fatalf("sources: gallery %+v sas %q api %s tenant %q", c.Gallery, c.OSDiskSAS, c.API, c.GalleryTenantID)
+		}
+		if !isID(c.PlanID) || !isImageVersion(c.ImageVersion) || len(c.DataDiskSAS) > MaxDataDisks || len(c.Targets) != 1 {
+			t.Fatalf("accepted plan %q version %q, %d data disks, %d targets", c.PlanID, c.ImageVersion, len(c.DataDiskSAS), len(c.Targets))
+		}
+		if c.Start != StartAddImage && c.Start != StartPublish {
+			t.Fatalf("an image with start %q", c.Start)
+		}
+		masked := strings.Join(Secrets(env(in)), "\n")
+		var sas []string
+		if c.OSDiskSAS != "" {
+			sas = append([]string{c.OSDiskSAS}, c.DataDiskSAS...)
+		}
+		for _, uri := range sas {
+			if !strings.HasPrefix(uri, "https://") || len(sasSignatures(uri)) == 0 || !strings.Contains(masked, sasSignatures(uri)[0]) {
+				t.Fatalf("accepted SAS URI %q whose signature is not masked (%q)", uri, masked)
+			}
+		}
+		if c.Gallery != nil && !strings.EqualFold(c.Gallery.ID, strings.TrimSuffix(gallery, "/")) && !strings.EqualFold(c.Gallery.ID, strings.TrimSuffix(strings.TrimSpace(gallery), "/")) {
+			t.Fatalf("gallery id %q from %q", c.Gallery.ID, gallery)
+		}
+		seen := map[string]bool{}
+		for _, ty := range c.ImageTypes {
+			if seen[ty] || (ty != ImageTypeX64Gen1 && ty != ImageTypeX64Gen2 && ty != ImageTypeARM64Gen2) {
+				t.Fatalf("image types %q", c.ImageTypes)
+			}
+			seen[ty] = true
+		}
+	})
+}

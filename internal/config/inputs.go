@@ -5,10 +5,14 @@ import "strings"
 // Input describes one action input. This table is the single source of the
 // binary's defaults; tests hold action.yml and the README to it.
 type Input struct {
-	Name        string
-	Default     string
-	Required    bool
-	Secret      bool
+	Name     string
+	Default  string
+	Required bool
+	// Secret: the whole value is a credential, masked whole.
+	Secret bool
+	// SAS: each line is a SAS URI, whose signature (sig) is masked; the
+	// rest, the blob's URL, stays readable, and no message shows the query.
+	SAS         bool
 	Description string
 }
 
@@ -17,7 +21,7 @@ type Input struct {
 func Inputs() []Input {
 	return []Input{
 		{Name: "api", Default: "cpp", Description: "The API to watch: cpp (Cloud Partner Portal) or product-ingestion (Partner Center's product-ingestion API, CPP's successor)."},
-		{Name: "publisher-id", Description: "Publisher id in the Cloud Partner Portal, e.g. contoso. Required with api: cpp."},
+		{Name: "publisher-id", Description: "Publisher id in the Cloud Partner Portal, e.g. contoso. Required with api: cpp. With api: product-ingestion and an image source, optional: only for image-urns."},
 		{Name: "offer-id", Description: "Offer id, or several, one per line, watched at once. Required unless operation-id holds Location values, which name their offers."},
 		{Name: "operation-id", Description: "The operation to watch: its GUID, or the Location / Operation-Location header value returned by Publish, Go-live or Cancel (either form, /api/publishers/P/offers/O/operations/GUID or /api/operations/P$O$version$slot); several, one per line, pair with offer-id's lines. Empty: each offer's running operation, else one that changed at or after since."},
 		{Name: "job-id", Description: "api: product-ingestion. The configure job of the publish (the jobId that POST configure returned): the gate follows it to its result and names the submission it made; several, one per line, paired with product-id or external-id lines if given."},
@@ -25,9 +29,18 @@ func Inputs() []Input {
 		{Name: "external-id", Description: "api: product-ingestion. Instead of product-id: the product's external id (its CPP offer id), looked up with GET product?externalId=; several, one per line."},
 		{Name: "target", Default: "preview", Description: "api: product-ingestion, with product-id or external-id: the submission's target, preview or live."},
 		{Name: "since", Description: "When the publish started (RFC 3339, e.g. 2026-11-21T09:00:00Z): older submissions (product-id, external-id) and older finished operations (offer-id without operation-id) are an earlier publish's and do not count; the gate waits for one at or after it. Required with product-id or external-id unless job-id is given (then it defaults to the job's start)."},
-		{Name: "start", Description: "Start what the gate then follows: publish (cpp: POST …/offers/{offer}/publish; product-ingestion: the draft submission to preview), go-live (cpp: POST …/golive; product-ingestion: the preview submission to live) or configure (product-ingestion: POST the document in configure-file). Empty: only watch. Sent at most once per offer or product."},
+		{Name: "start", Description: "Start what the gate then follows: publish (cpp: POST …/offers/{offer}/publish; product-ingestion: the draft submission to preview; with an image source, the image version is added to plan-id first, in the same configure job or, cpp, by a PUT of the offer), add-image (the image version to plan-id in the draft only, nothing published), go-live (cpp: POST …/golive; product-ingestion: the preview submission to live) or configure (product-ingestion: POST the document in configure-file). Empty: only watch. Sent at most once per offer or product."},
 		{Name: "notification-emails", Description: "api: cpp, start: publish. Who Partner Center emails about the publish: comma-separated addresses (required there)."},
 		{Name: "configure-file", Description: "start: configure. Path of the configure document to POST (JSON with a configure $schema and a non-empty resources array): relative to the workspace, or absolute under it (a path built on github.workspace); checked before any request."},
+		{Name: "plan-id", Description: "start: add-image or publish with an image source. The plan to add the image version to: its Plan ID in Partner Center (external id; cpp: planId). One offer and one plan per step."},
+		{Name: "image-version", Description: "The version number to add, X.Y.Z (e.g. 1.0.0, at most 32 characters). Required with os-disk-sas-uri; with gallery-image-version-id, defaults to the gallery version's name."},
+		{Name: "gallery-image-version-id", Description: "api: product-ingestion. Image source: the Azure Compute Gallery image version's resource id, /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Compute/galleries/{g}/images/{image}/versions/{version}."},
+		{Name: "gallery-tenant-id", Description: "With gallery-image-version-id: the tenant (GUID or domain) of the gallery's subscription. Empty: tenant-id (required with access-token)."},
+		{Name: "os-disk-sas-uri", SAS: true, Description: "Image source instead of a gallery: the SAS URI of the OS disk's VHD (read and list permissions, valid 3 weeks at least). A credential: the gate masks its signature (sig) at once, and no message shows its query."},
+		{Name: "data-disk-sas-uris", SAS: true, Description: "With os-disk-sas-uri: the SAS URIs of the data disks' VHDs, one per line, LUN 0, 1, … in order (at most 16)."},
+		{Name: "image-types", Description: "With an image source: the image types to publish it as, x64Gen1, x64Gen2 or arm64Gen2, comma- or line-separated. Empty: the image type of the plan's only SKU."},
+		{Name: "if-version-exists", Default: "skip-if-identical", Description: "With an image source, when image-version is already in the plan: skip-if-identical (add nothing if it holds the same image, refuse if another) or fail."},
+		{Name: "allow-draft-changes", Default: "false", Description: "api: product-ingestion, start: publish with an image source: publish even when the draft holds other unpublished changes (they ship with the image); false refuses, naming them."},
 		{Name: "dry-run", Default: "false", Description: "With start: check everything short of it (inputs, sign-in, that the offer or product exists and can be read, that nothing runs on it, the configure file) and say what would be started, without sending it: status dry-run, exit 0."},
 		{Name: "tenant-id", Description: "Azure AD tenant (GUID or domain) of the app that calls the API."},
 		{Name: "client-id", Description: "Application (client) id of that app."},
@@ -36,6 +49,7 @@ func Inputs() []Input {
 		{Name: "access-token", Secret: true, Description: "A bearer token for the API (8 characters at least), used as is instead of tenant-id/client-id/client-secret."},
 		{Name: "authority-host", Default: "https://login.microsoftonline.com", Description: "Azure AD authority host."},
 		{Name: "api-url", Description: "API base URL. Empty: https://cloudpartner.azure.com (cpp), https://graph.microsoft.com/rp/product-ingestion (product-ingestion)."},
+		{Name: "arm-url", Default: "https://management.azure.com", Description: "Azure Resource Manager base URL, where the gallery image version is checked (tokens are for https://management.azure.com)."},
 		{Name: "api-version", Description: "API version. Empty: 2017-10-31 (cpp), 2022-03-01-preview2 (product-ingestion)."},
 		{Name: "timeout", Default: "60m", Description: "How long to wait in all (Go duration, e.g. 90m, 5h30m). A GitHub-hosted job is stopped at 6h, before a longer timeout (warned of)."},
 		{Name: "initial-interval", Description: "First wait between polls; waits grow exponentially from here. Empty: 15s (cpp), 1m (product-ingestion, whose docs allow one status request a minute)."},

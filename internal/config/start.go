@@ -31,7 +31,7 @@ func (c *Config) setStart(in func(string) string, getenv Getenv) error {
 			}
 		}
 		if c.DryRun {
-			return errors.New("dry-run checks a start: give start (publish, go-live or configure) too")
+			return errors.New("dry-run checks a start: give start (publish, add-image, go-live or configure) too")
 		}
 		return nil
 	}
@@ -54,14 +54,17 @@ func (c *Config) setStart(in func(string) string, getenv Getenv) error {
 
 func (c *Config) setCPPStart(in func(string) string) error {
 	if c.Start == StartConfigure {
-		return errors.New("start: configure is for api: product-ingestion; with api: cpp use publish or go-live")
+		return errors.New("start: configure is for api: product-ingestion; with api: cpp use publish, add-image or go-live")
 	}
 	if in("configure-file") != "" {
 		return errors.New("configure-file is for start: configure (api: product-ingestion)")
 	}
 	emails := in("notification-emails")
-	if c.Start == StartGoLive && emails != "" {
+	switch {
+	case c.Start == StartGoLive && emails != "":
 		return errors.New("notification-emails is for start: publish; the go-live request takes none")
+	case c.Start == StartAddImage && emails != "":
+		return errors.New("notification-emails is for start: publish; start: add-image only updates the offer's draft and publishes nothing")
 	}
 	if c.Start == StartPublish {
 		if emails == "" {
@@ -71,7 +74,7 @@ func (c *Config) setCPPStart(in func(string) string) error {
 		for _, e := range strings.Split(emails, ",") {
 			e = strings.TrimSpace(e)
 			if !isEmail(e) {
-				return fmt.Errorf("notification-emails: %q is not an email address (give them comma-separated, e.g. release@contoso.com,ops@contoso.com)", e)
+				return fmt.Errorf("notification-emails: %q is not an email address (give them comma-separated, e.g. release@contoso.com,ops@contoso.com)", shown(e))
 			}
 			list = append(list, e)
 		}
@@ -85,7 +88,7 @@ func (c *Config) setIngestionStart(in func(string) string, getenv Getenv) error 
 		return errors.New("notification-emails is for api: cpp; Partner Center notifies the account's contacts of a product-ingestion publish")
 	}
 	switch c.Start {
-	case StartPublish, StartGoLive:
+	case StartPublish, StartAddImage, StartGoLive:
 		if in("configure-file") != "" {
 			return fmt.Errorf("configure-file is for start: configure; start: %s builds its own request", c.Start)
 		}

@@ -80,3 +80,12 @@ func isDigits(s string) bool {
 	}
 	return s != ""
 }
+
+// shown is a value fit for an error: cut at a ? or #, so that a SAS URI
+// pasted into the wrong input never shows its query.
+func shown(v string) string {
+	if i := strings.IndexAny(v, "?#"); i >= 0 {
+		return v[:i] + "?…"
+	}
+	return v
+}
