@@ -572,3 +572,37 @@ func TestImageCPPVerifyAfterPut(t *testing.T) {
 	}
 	e.noSecrets(t, res, err)
 }
+
+// TestImageCPPPutTurnedAway: a PUT turned away with 429 and Retry-After
+// never reached the offer: it is sent again, with the same ETag, after the
+// wait asked for.
+func TestImageCPPPutTurnedAway(t *testing.T) {
+	var puts atomic.Int32
+	var firstIfMatch atomic.Value
+	e := newImageEnv(t, func(sim *simulator.Server) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPut && puts.Add(1) == 1 {
+				firstIfMatch.Store(r.Header.Get("If-Match"))
+				w.Header().Set("Retry-After", "7")
+				http.Error(w, `{"error":{"code":"TooManyRequests","message":"Rate limit exceeded."}}`, http.StatusTooManyRequests)
+				return
+			}
+			sim.ServeHTTP(w, r)
+		})
+	}, simulator.WithIdle())
+	start0 := e.clock.Now()
+	res, err := e.run(e.starter(config.StartAddImage, "1.1.0", e.sas("contoso-vm-1.1.0-gen2.vhd")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := e.sim.OfferPuts()
+	if puts.Load() != 2 || len(got) != 1 || got[0].Status != http.StatusOK || got[0].IfMatch != firstIfMatch.Load() {
+		t.Errorf("%d PUTs, the simulator's %+v; want the second taken", puts.Load(), got)
+	}
+	if waited := e.clock.Now().Sub(start0); waited < 7*time.Second {
+		t.Errorf("waited %s; want the 7s asked for", waited)
+	}
+	if !strings.Contains(res.Done, "added to plan contoso-gen2") {
+		t.Errorf("done %q", res.Done)
+	}
+}
