@@ -132,7 +132,7 @@ func FuzzLoadImage(f *testing.F) {
 		if (c.Gallery != nil) == (c.OSDiskSAS != "") || (c.Gallery != nil && (c.API != APIProductIngestion || c.GalleryTenantID == "")) {
 			t.Fatalf("sources: gallery %+v sas %q api %s tenant %q", c.Gallery, c.OSDiskSAS, c.API, c.GalleryTenantID)
 		}
-		if !isID(c.PlanID) || !isImageVersion(c.ImageVersion) || len(c.DataDiskSAS) > MaxDataDisks || len(c.Targets) != 1 {
+		if !isID(c.PlanID) || !IsImageVersion(c.ImageVersion) || len(c.DataDiskSAS) > MaxDataDisks || len(c.Targets) != 1 {
 			t.Fatalf("accepted plan %q version %q, %d data disks, %d targets", c.PlanID, c.ImageVersion, len(c.DataDiskSAS), len(c.Targets))
 		}
 		if c.Start != StartAddImage && c.Start != StartPublish {

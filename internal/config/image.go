@@ -180,7 +180,7 @@ func (c *Config) setGallery(id string, in func(string) string) error {
 	}
 	c.ImageVersion = in("image-version")
 	if c.ImageVersion == "" {
-		if !isImageVersion(g.Version) {
+		if !IsImageVersion(g.Version) {
 			return fmt.Errorf("image-version is required: the gallery version's name %q is not a version X.Y.Z (such as 1.0.0) to publish the image as", g.Version)
 		}
 		c.ImageVersion = g.Version
@@ -215,7 +215,7 @@ func (c *Config) setSAS(osDisk string, dataDisks []string, in func(string) strin
 
 // checkImageVersion holds image-version to Partner Center's versionNumber.
 func checkImageVersion(v string) error {
-	if !isImageVersion(v) {
+	if !IsImageVersion(v) {
 		return fmt.Errorf("image-version %q is not a version X.Y.Z: three numbers joined by dots, at most %d characters, such as 1.0.0", shown(v), maxImageVersion)
 	}
 	return nil
@@ -224,10 +224,10 @@ func checkImageVersion(v string) error {
 // maxImageVersion is the longest versionNumber the schema allows.
 const maxImageVersion = 32
 
-// isImageVersion: a VM image version number, ^[0-9]+\.[0-9]+\.[0-9]+$ and
+// IsImageVersion reports a VM image version number, ^[0-9]+\.[0-9]+\.[0-9]+$ and
 // at most 32 bytes (the technical configuration schema's). Leading zeros are
 // allowed, as the schema allows them.
-func isImageVersion(s string) bool {
+func IsImageVersion(s string) bool {
 	if len(s) > maxImageVersion {
 		return false
 	}

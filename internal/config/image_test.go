@@ -401,8 +401,8 @@ func TestImageVersion(t *testing.T) {
 		"": false, "1.0": false, "1.0.0.0": false, "1..0": false, ".1.0": false, "1.0.": false,
 		"v1.0.0": false, "1.0.0-rc1": false, "1.0.0 ": false, "1,0,0": false, "１.0.0": false, "+1.0.0": false,
 	} {
-		if isImageVersion(v) != ok {
-			t.Errorf("isImageVersion(%q) = %v", v, !ok)
+		if IsImageVersion(v) != ok {
+			t.Errorf("IsImageVersion(%q) = %v", v, !ok)
 		}
 	}
 }

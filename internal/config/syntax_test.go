@@ -20,7 +20,7 @@ func FuzzSyntax(f *testing.F) {
 		{"isTenant", regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$`), 0, isTenant},
 		{"isVersion", regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview[0-9]*)?$`), 0, isVersion},
 		// The technical configuration schema's versionNumber: the pattern, 1 to 32 characters.
-		{"isImageVersion", regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`), 32, isImageVersion},
+		{"IsImageVersion", regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`), 32, IsImageVersion},
 	}
 	for _, s := range []string{
 		"", "a", "contoso-vm", "contoso_vm.2", "-a", ".a", "a/b", "a b", "é", "a\n",

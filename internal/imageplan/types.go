@@ -2,8 +2,9 @@ package imageplan
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/config"
 )
 
 // ImageType is a VM image's generation and architecture as Partner Center
@@ -72,8 +73,6 @@ type Release struct {
 // maxDataDisks is Partner Center's limit per image (schema: dataDisks 0–16).
 const maxDataDisks = 16
 
-var versionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
-
 // check refuses a request no plan could take. The configuration package
 // validates the inputs first; this keeps the package's own promises (a
 // version Partner Center accepts, one source) whoever calls it.
@@ -81,7 +80,7 @@ func (r Release) check() error {
 	if strings.TrimSpace(r.PlanID) == "" {
 		return errorf("plan-id is empty: set it to the plan's Plan ID in Partner Center")
 	}
-	if len(r.Version) > 32 || !versionRE.MatchString(r.Version) {
+	if !config.IsImageVersion(r.Version) {
 		return errorf("image-version %q is not X.Y.Z (three numbers joined by dots, at most 32 characters)", r.Version)
 	}
 	switch r.IfExists {

@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"unicode"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
 	"github.com/marketplace-gate/marketplace-gate/internal/arm"
+
+	"github.com/marketplace-gate/marketplace-gate/internal/config"
 )
 
 // GalleryImageVersionID is a Compute Gallery image version's resource id,
@@ -20,9 +21,6 @@ type GalleryImageVersionID struct {
 
 // galleryIDShape is the id as the inputs' docs spell it.
 const galleryIDShape = "/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.Compute/galleries/{gallery}/images/{definition}/versions/{version}"
-
-// galleryVersionName is how Azure names an image version: Major.Minor.Patch.
-var galleryVersionName = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
 
 // ParseGalleryImageVersionID reads input gallery-image-version-id. Segment
 // names are matched without case, as ARM does; one trailing slash and
@@ -76,7 +74,7 @@ func ParseGalleryImageVersionID(s string) (GalleryImageVersionID, error) {
 		return GalleryImageVersionID{}, bad("it has %d segments, not 12", len(parts))
 	}
 	id := GalleryImageVersionID{Subscription: parts[1], ResourceGroup: parts[3], Gallery: parts[7], Image: parts[9], Version: parts[11]}
-	if !galleryVersionName.MatchString(id.Version) {
+	if !config.IsImageVersion(id.Version) {
 		return GalleryImageVersionID{}, bad("the version %q is not Major.Minor.Patch (such as 1.0.0): name one image version", clip(id.Version))
 	}
 	return id, nil

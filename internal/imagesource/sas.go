@@ -3,7 +3,6 @@ package imagesource
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -224,8 +223,6 @@ func checkPermissions(q url.Values) string {
 	return ""
 }
 
-var dateOnly = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
-
 // dateTime reads a SAS time parameter, which must hold a time of day as
 // well as a date: Partner Center refuses a date alone (the "short date
 // format" failure). Azure's ISO 8601 forms with minutes, with or without
@@ -240,7 +237,7 @@ func dateTime(q url.Values, key, article, what, example string) (time.Time, stri
 			return t, ""
 		}
 	}
-	if dateOnly.MatchString(v) {
+	if _, err := time.Parse(time.DateOnly, v); err == nil {
 		return time.Time{}, fmt.Sprintf("has %s %s (%s) that is a date only: give a full date-time such as %s", article, what, key, example)
 	}
 	return time.Time{}, fmt.Sprintf("has %s %s (%s) that is not a date-time: give a full UTC date-time such as %s", article, what, key, example)

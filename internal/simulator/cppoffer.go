@@ -247,7 +247,7 @@ func (o *cppOffer) refuse(offer string, doc map[string]any) string {
 		}
 		for v, img := range images {
 			vhd, _ := asMap(img)["osVhdUrl"].(string)
-			if !versionRE.MatchString(v) {
+			if !matches(versionPattern, v) {
 				return fmt.Sprintf("Plan '%s': version '%s' is not valid: versions are major.minor.patch.", id, v)
 			}
 			if _, published := o.published[id][v]; !published && vhd == "" {

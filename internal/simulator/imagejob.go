@@ -30,8 +30,15 @@ const (
 	SchemaFailedText = "Invalid configuration: schema validation failed"
 )
 
-var versionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
-var skuRE = regexp.MustCompile(`^[a-z0-9-_]+$`)
+// The schema's patterns, as the service checks them. Compiled when a
+// document is checked, not at package init: the simulator is linked into
+// every run of the binary (demo), and compiling at init cost each start.
+const (
+	versionPattern = `^[0-9]+\.[0-9]+\.[0-9]+$`
+	skuPattern     = `^[a-z0-9-_]+$`
+)
+
+func matches(pattern, s string) bool { return regexp.MustCompile(pattern).MatchString(s) }
 
 // imageTypes are the image types the schema allows (preview2 has the x64
 // ones, later versions add arm64Gen2).
@@ -210,8 +217,8 @@ func schemaProblems(m map[string]any) []string {
 		if t, _ := sku["imageType"].(string); !slices.Contains(imageTypes(), t) {
 			add("skus[%d].imageType: %v is not one of %s", i, sku["imageType"], strings.Join(imageTypes(), ", "))
 		}
-		if id, _ := sku["skuId"].(string); !skuRE.MatchString(id) {
-			add("skus[%d].skuId: %v does not match %s", i, sku["skuId"], skuRE)
+		if id, _ := sku["skuId"].(string); !matches(skuPattern, id) {
+			add("skus[%d].skuId: %v does not match %s", i, sku["skuId"], skuPattern)
 		}
 	}
 	list, isList := m["vmImageVersions"].([]any)
@@ -224,8 +231,8 @@ func schemaProblems(m map[string]any) []string {
 		p := fmt.Sprintf("vmImageVersions[%d]", i)
 		n, _ := v["versionNumber"].(string)
 		switch {
-		case !versionRE.MatchString(n) || len(n) > 32:
-			add("%s.versionNumber: %q does not match %s (at most 32 characters)", p, fmt.Sprint(v["versionNumber"]), versionRE)
+		case !matches(versionPattern, n) || len(n) > 32:
+			add("%s.versionNumber: %q does not match %s (at most 32 characters)", p, fmt.Sprint(v["versionNumber"]), versionPattern)
 		case numbers[n]:
 			add("%s.versionNumber: %s is listed more than once", p, n)
 		}
