@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -54,19 +55,22 @@ type OfferImage struct {
 // cppState is the offers' documents; the server's mu guards it.
 type cppState struct {
 	offers    map[string]*cppOffer
+	slots     map[string]*cppSlots
 	puts      []OfferPut
 	changes   int  // ETag sequence
 	staleOnce bool // WithStaleETagOnce, until it has struck
+	// neverPublished are the offers of WithNeverPublished.
+	neverPublished []string
 }
 
 type cppOffer struct {
 	doc  map[string]any
 	etag string
-	// published is each plan's vmImages at the start: live, not to change.
-	published map[string]map[string]any
 }
 
-func newCPPState() *cppState { return &cppState{offers: map[string]*cppOffer{}} }
+func newCPPState() *cppState {
+	return &cppState{offers: map[string]*cppOffer{}, slots: map[string]*cppSlots{}}
+}
 
 // WithStaleETagOnce has someone else edit the offer (its summary becomes
 // ForeignSummary) just before the first PUT that names an ETag, so that
@@ -85,19 +89,26 @@ func (s *Server) offer(offer string) *cppOffer {
 	if o := s.cppDocs.offers[offer]; o != nil {
 		return o
 	}
-	v, _ := decode(encode(offerDoc(offer, s.isLegacy(offer))))
-	o := &cppOffer{doc: v.(map[string]any), etag: s.cppDocs.etag(), published: map[string]map[string]any{}}
-	for _, p := range asList(asMap(o.doc["definition"])["plans"]) {
-		id, _ := asMap(p)["planId"].(string)
-		o.published[id] = asMap(asMap(p)[vmImagesKey])
+	status := statusPublished
+	if sl := s.slots(offer); sl.preview == nil && sl.production == nil {
+		status = statusNeverPublished
 	}
+	v, _ := decode(encode(offerDoc(offer, s.isLegacy(offer), status)))
+	o := &cppOffer{doc: v.(map[string]any), etag: s.cppDocs.etag()}
 	s.cppDocs.offers[offer] = o
 	return o
 }
 
+// The offer's status: published, or never published (retrieve-offers'
+// "Offer has never been published").
+const (
+	statusPublished      = "published"
+	statusNeverPublished = "neverPublished"
+)
+
 // offerDoc is the draft of a VM offer, shaped as the captured PUT answer:
 // vmImages keyed by version, a null, a float written 1111.0.
-func offerDoc(offer string, legacy bool) map[string]any {
+func offerDoc(offer string, legacy bool, status string) map[string]any {
 	migration := "migrated"
 	if legacy {
 		migration = "notMigrated"
@@ -129,7 +140,7 @@ func offerDoc(offer string, legacy bool) map[string]any {
 		}
 	}
 	return map[string]any{
-		"offerTypeId": "microsoft-azure-virtualmachines", "publisherId": Publisher, "status": "published",
+		"offerTypeId": "microsoft-azure-virtualmachines", "publisherId": Publisher, "status": status,
 		"pcMigrationStatus": migration, "pcRedirectUri": "", "isvUpgradeRequest": false, "version": 5, "id": offer,
 		"definition": map[string]any{
 			"displayText": "Contoso " + offer,
@@ -161,6 +172,9 @@ func (o *cppOffer) serve(w http.ResponseWriter, code int) {
 func (s *Server) cppOfferRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/publishers/{p}/offers/{o}", s.api(s.getOffer))
 	mux.HandleFunc("PUT /api/publishers/{p}/offers/{o}", s.api(s.putOffer))
+	mux.HandleFunc("GET /api/publishers/{p}/offers/{o}/slot/{slot}", s.api(s.getSlot))
+	// Any other method: a slot is read-only.
+	mux.HandleFunc("/api/publishers/{p}/offers/{o}/slot/{slot}", s.api(slotReadOnly))
 }
 
 func (s *Server) getOffer(w http.ResponseWriter, r *http.Request) {
@@ -203,7 +217,7 @@ func (s *Server) putOffer(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusBadRequest, "BadRequest", "The request body is not a JSON offer document.")
 		return
 	}
-	if problem := o.refuse(offer, doc); problem != "" {
+	if problem := refuse(offer, doc, s.liveImages(offer)); problem != "" {
 		answer(http.StatusBadRequest, "BadRequest", problem)
 		return
 	}
@@ -225,10 +239,11 @@ func etagMatches(header, etag string) bool {
 }
 
 // refuse is why the API turns a PUT document down, "" when it takes it: the
-// offer's id, its plans, version keys X.Y.Z, and published versions (the
-// start's) left as they are. The last two are this simulator's reading:
-// the CPP pages say nothing of them, Partner Center refuses both.
-func (o *cppOffer) refuse(offer string, doc map[string]any) string {
+// offer's id, its plans, version keys X.Y.Z, and the versions live
+// (published: each plan's vmImages in the Production slot) left as they
+// are. The last two are this simulator's reading: the CPP pages say nothing
+// of them, Partner Center refuses both.
+func refuse(offer string, doc map[string]any, published map[string]map[string]any) string {
 	if doc["id"] != offer {
 		return fmt.Sprintf("The offer id %v of the document does not match the offer %s of the URL.", doc["id"], offer)
 	}
@@ -250,17 +265,17 @@ func (o *cppOffer) refuse(offer string, doc map[string]any) string {
 			if !matches(versionPattern, v) {
 				return fmt.Sprintf("Plan '%s': version '%s' is not valid: versions are major.minor.patch.", id, v)
 			}
-			if _, published := o.published[id][v]; !published && vhd == "" {
+			if _, live := published[id][v]; !live && vhd == "" {
 				return fmt.Sprintf("Plan '%s': version '%s' has no osVhdUrl.", id, v)
 			}
 		}
-		for v, was := range o.published[id] {
+		for v, was := range published[id] {
 			if now, there := images[v]; !there || string(encode(now)) != string(encode(was)) {
 				return fmt.Sprintf("Plan '%s': version '%s' is published and cannot be changed or removed.", id, v)
 			}
 		}
 	}
-	for id := range o.published {
+	for id := range published {
 		if !slices.Contains(ids, id) {
 			return fmt.Sprintf("Plan '%s' is published and cannot be removed from the offer.", id)
 		}
@@ -306,4 +321,173 @@ func (s *Server) OfferImages(offer, plan string) map[string]OfferImage {
 		}
 	}
 	return out
+}
+
+// The slots of an offer (vm-image-release.md §1.5): Draft is the offer as
+// GET …/offers/{o} serves it; Preview is what was last published to
+// preview, Production what was last taken live. "Attempting to retrieve an
+// offer that has not been previewed or published will result in a 404"
+// (retrieve-specific-offer.md).
+
+// cppSlots are an offer's Preview and Production slots: the offer's
+// document as deployed there, encoded; nil when never deployed.
+type cppSlots struct{ preview, production []byte }
+
+// WithNeverPublished makes offer one never published: its status is
+// neverPublished and its Preview and Production slots answer 404 until a
+// publish reaches preview (and a go-live, live). Its versions are then not
+// live: a PUT may change them.
+func WithNeverPublished(offer string) Option {
+	return func(s *Server) { s.cppDocs.neverPublished = append(s.cppDocs.neverPublished, offer) }
+}
+
+// slots are offer's slots, made on first use: at the start both hold the
+// offer's document as New makes it (published: its versions are live),
+// unless WithNeverPublished. The server's mu must be held.
+func (s *Server) slots(offer string) *cppSlots {
+	if sl := s.cppDocs.slots[offer]; sl != nil {
+		return sl
+	}
+	sl := &cppSlots{}
+	if !slices.Contains(s.cppDocs.neverPublished, offer) {
+		doc := encode(offerDoc(offer, s.isLegacy(offer), statusPublished))
+		sl.preview, sl.production = doc, doc
+	}
+	s.cppDocs.slots[offer] = sl
+	return sl
+}
+
+// draftCopy is the offer's draft as a publish started now sends it to
+// preview: nil when the draft is still the one New makes (it is made when
+// deployed, so that a publish does not move the ETag numbering). The
+// server's mu must be held.
+func (s *Server) draftCopy(offer string) []byte {
+	o := s.cppDocs.offers[offer]
+	if o == nil {
+		return nil
+	}
+	doc := maps.Clone(o.doc)
+	delete(doc, "eTag") // the draft's, not the slot's
+	doc["status"] = statusPublished
+	return encode(doc)
+}
+
+// settle moves offer's slots on as far as its operation p has got: a
+// publish at sign-off (or past it) deploys to Preview the draft it was
+// started with; an operation that went live copies Preview to Production.
+// Settling again is a no-op: only a new operation changes what it copies.
+// An idle or canceled operation moves nothing further. The server's mu must
+// be held.
+func (s *Server) settle(offer string, p *play) {
+	if p == nil || p.idle || p.canceled {
+		return
+	}
+	op := p.current()
+	live := wentLive(op)
+	sl := s.slots(offer)
+	if p.kind == kindPublish && (live || atPreview(op)) {
+		sl.preview = p.draft
+		if sl.preview == nil {
+			sl.preview = encode(offerDoc(offer, s.isLegacy(offer), statusPublished))
+		}
+		// A first publish: the draft is no longer never published.
+		if o := s.cppDocs.offers[offer]; o != nil && o.doc["status"] == statusNeverPublished {
+			o.doc["status"], o.etag = statusPublished, s.cppDocs.etag()
+		}
+	}
+	if live {
+		sl.production = sl.preview
+	}
+}
+
+// atPreview reports whether op shows the offer in preview: its
+// publisher-signoff step ("Offer is available to preview") waits for
+// review or is done.
+func atPreview(op wireOperation) bool {
+	for _, st := range op.Steps {
+		if st.ID == "publisher-signoff" {
+			switch strings.ToLower(st.Status) {
+			case "waitingforpublisherreview", "complete", "completed":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// wentLive reports whether op has finished well: live.
+func wentLive(op wireOperation) bool {
+	switch strings.ToLower(op.Status) {
+	case "succeeded", "completed", "complete":
+		return true
+	}
+	return false
+}
+
+// liveImages are each plan's vmImages in the Production slot, none when
+// nothing is live. The server's mu must be held.
+func (s *Server) liveImages(offer string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	v, _ := decode(s.slots(offer).production) // nil: nothing live
+	for _, p := range asList(asMap(asMap(v)["definition"])["plans"]) {
+		id, _ := asMap(p)["planId"].(string)
+		out[id] = asMap(asMap(p)[vmImagesKey])
+	}
+	return out
+}
+
+// offerStatus is offer's status as the offers list shows it.
+func (s *Server) offerStatus(offer string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o := s.cppDocs.offers[offer]; o != nil {
+		if st, ok := o.doc["status"].(string); ok {
+			return st
+		}
+	}
+	if sl := s.slots(offer); sl.preview == nil && sl.production == nil {
+		return statusNeverPublished
+	}
+	return statusPublished
+}
+
+// getSlot serves a slot, its name in any case: Draft as GET offer does,
+// Preview and Production as deployed, 404 with the API's words when never
+// deployed (the Preview slot is "Staging" there, as in the operations list).
+// A slot name the API does not know is a 400, not a 404 a client would
+// read as "nothing published".
+func (s *Server) getSlot(w http.ResponseWriter, r *http.Request) {
+	offer, name := r.PathValue("o"), r.PathValue("slot")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settle(offer, s.plays[offer])
+	var doc []byte
+	var called string
+	switch {
+	case strings.EqualFold(name, "Draft"):
+		s.offer(offer).serve(w, http.StatusOK)
+		return
+	case strings.EqualFold(name, "Preview"):
+		doc, called = s.slots(offer).preview, "Staging"
+	case strings.EqualFold(name, "Production"):
+		doc, called = s.slots(offer).production, "Production"
+	default:
+		apiError(w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("The slot '%s' is not valid: it is Draft, Preview or Production.", name))
+		return
+	}
+	if doc == nil {
+		apiError(w, http.StatusNotFound, "NotFound", fmt.Sprintf("There is no %s slot deployed for Offer ID '%s', Publisher ID '%s'", called, offer, Publisher))
+		return
+	}
+	// Read-only: no ETag, nothing to send back.
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(append(slices.Clone(doc), '\n'))
+}
+
+// slotReadOnly answers any method but GET on a slot: 405. The pages give a
+// slot a GET only; the draft is changed with PUT …/offers/{o}.
+func slotReadOnly(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Allow", "GET, HEAD")
+	apiError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", fmt.Sprintf("The %s slot is read-only: %s is not allowed; change the draft with PUT /api/publishers/{publisherId}/offers/{offerId}.", r.PathValue("slot"), r.Method))
 }

@@ -3,6 +3,7 @@ package simulator_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -195,4 +196,225 @@ func TestOfferPutRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// slot GETs the offer's slot name: status, raw body, headers.
+func (c *cppClient) slot(name string) (int, []byte, http.Header) {
+	c.t.Helper()
+	code, raw, h, err := c.do("GET", offerPath+"/slot/"+name, "")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return code, raw, h
+}
+
+// slotVersions are plan PlanGen2's versions in slot name, nil when the slot
+// answers 404 (saying so in the API's words).
+func (c *cppClient) slotVersions(name string) []string {
+	c.t.Helper()
+	code, raw, h := c.slot(name)
+	if code == http.StatusNotFound {
+		called := map[string]string{"preview": "Staging", "production": "Production"}[strings.ToLower(name)]
+		if want := "There is no " + called + " slot deployed for Offer ID '" + simulator.Offer + "', Publisher ID '" + simulator.Publisher + "'"; !bytes.Contains(raw, []byte(want)) {
+			c.t.Errorf("slot %s: 404 %s, want %q", name, raw, want)
+		}
+		return nil
+	}
+	doc := decodeNumbers(c.t, raw)
+	if code != http.StatusOK || h.Get("ETag") != "" || doc["eTag"] != nil || doc["status"] != "published" {
+		c.t.Fatalf("slot %s: HTTP %d, ETag %q, document eTag %v status %v", name, code, h.Get("ETag"), doc["eTag"], doc["status"])
+	}
+	var out []string
+	for _, p := range doc["definition"].(map[string]any)["plans"].([]any) {
+		if p.(map[string]any)["planId"] == simulator.PlanGen2 {
+			for v := range p.(map[string]any)["microsoft-azure-virtualmachines.vmImages"].(map[string]any) {
+				out = append(out, v)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// wantSlots checks the versions of PlanGen2 in Preview and Production.
+func (c *cppClient) wantSlots(when string, preview, production []string) {
+	c.t.Helper()
+	if got := c.slotVersions("Preview"); !slices.Equal(got, preview) {
+		c.t.Errorf("%s: Preview holds %q, want %q", when, got, preview)
+	}
+	if got := c.slotVersions("Production"); !slices.Equal(got, production) {
+		c.t.Errorf("%s: Production holds %q, want %q", when, got, production)
+	}
+}
+
+// putVersion adds version to PlanGen2 in the draft; the PUT must be taken.
+func (c *cppClient) putVersion(version string) {
+	c.t.Helper()
+	doc, _, etag := c.getOffer()
+	if code, resp, _ := c.putOffer(withVersion(c.t, doc, simulator.PlanGen2, version, newVHD), etag); code != http.StatusOK {
+		c.t.Fatalf("PUT %s: HTTP %d %v", version, code, resp)
+	}
+}
+
+// TestOfferSlotsAtStart: the offer is published: Draft is the offer as GET
+// serves it; Preview and Production hold its versions, with no ETag; names
+// in any case; an unknown slot is a 400; a slot is read-only (405).
+func TestOfferSlotsAtStart(t *testing.T) {
+	c := newCPP(t, "publish", simulator.WithIdle())
+	_, raw, etag := c.getOffer()
+	for _, name := range []string{"Draft", "draft", "DRAFT"} {
+		if code, body, h := c.slot(name); code != http.StatusOK || !bytes.Equal(body, raw) || h.Get("ETag") != etag {
+			t.Errorf("slot %s: HTTP %d, ETag %q: want the offer as GET serves it, ETag %s", name, code, h.Get("ETag"), etag)
+		}
+	}
+	published := []string{simulator.PublishedVersion}
+	c.wantSlots("at the start", published, published)
+	for _, name := range []string{"preview", "PRODUCTION"} {
+		if got := c.slotVersions(name); !slices.Equal(got, published) {
+			t.Errorf("slot %s holds %q", name, got)
+		}
+	}
+	if code, body, _ := c.slot("Staging"); code != http.StatusBadRequest || !bytes.Contains(body, []byte("it is Draft, Preview or Production")) {
+		t.Errorf("slot Staging: HTTP %d %s, want 400", code, body)
+	}
+	for _, method := range []string{"PUT", "POST", "DELETE"} {
+		code, body, h, err := c.do(method, offerPath+"/slot/Preview", string(raw))
+		if err != nil || code != http.StatusMethodNotAllowed || h.Get("Allow") != "GET, HEAD" || !bytes.Contains(body, []byte(`"code":"MethodNotAllowed"`)) {
+			t.Errorf("%s slot: HTTP %d %s Allow %q %v, want 405", method, code, body, h.Get("Allow"), err)
+		}
+	}
+	if n := len(c.sim.OfferPuts()); n != 0 || c.sim.OfferETag(simulator.Offer) != etag {
+		t.Errorf("a slot request changed the offer: %d PUTs", n)
+	}
+	// Slots need a token like the rest of the API.
+	c.tok = "nope"
+	if code, _, _ := c.slot("Preview"); code != http.StatusUnauthorized {
+		t.Errorf("no token: HTTP %d", code)
+	}
+}
+
+// TestOfferSlotsFollowPublishAndGoLive: Preview becomes the draft as it was
+// at the publish once the publish reaches sign-off, not before, and not
+// with later edits; Production becomes Preview once the go-live is live,
+// and its versions are then published (a PUT may not change them).
+func TestOfferSlotsFollowPublishAndGoLive(t *testing.T) {
+	c := newCPP(t, "publish", simulator.WithIdle())
+	was := []string{simulator.PublishedVersion}
+	c.putVersion("1.1.0")
+	c.wantSlots("after the PUT", was, was)
+	code, _, h := c.start(simulator.Offer, "publish", emailsBody)
+	if code != http.StatusAccepted {
+		t.Fatalf("publish: HTTP %d", code)
+	}
+	c.putVersion("1.2.0") // after the publish: not in it
+	c.advance(h.Get("Location"), toSignoff()-1)
+	c.wantSlots("before sign-off", was, was)
+	c.advance(h.Get("Location"), 1)
+	preview := []string{simulator.PublishedVersion, "1.1.0"}
+	c.wantSlots("at sign-off", preview, was)
+	c.advance(h.Get("Location"), 5) // sign-off stays; nothing moves again
+	c.wantSlots("at sign-off, polled on", preview, was)
+
+	code, _, h = c.start(simulator.Offer, "golive", "")
+	if code != http.StatusAccepted {
+		t.Fatalf("go-live: HTTP %d", code)
+	}
+	c.advance(h.Get("Location"), 1)
+	c.wantSlots("going live", preview, was)
+	c.advance(h.Get("Location"), 1)
+	c.wantSlots("live", preview, preview)
+
+	doc, _, etag := c.getOffer()
+	for _, p := range doc["definition"].(map[string]any)["plans"].([]any) {
+		if p.(map[string]any)["planId"] == simulator.PlanGen2 {
+			delete(p.(map[string]any)["microsoft-azure-virtualmachines.vmImages"].(map[string]any), "1.1.0")
+		}
+	}
+	if code, resp, _ := c.putOffer(mustJSON(t, doc), etag); code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(resp), "version '1.1.0' is published") {
+		t.Errorf("PUT removing the version gone live: HTTP %d %v, want 400", code, resp)
+	}
+}
+
+// TestOfferSlotsOtherEnds: a publish that plays on to live deploys both
+// slots; a failed or canceled one deploys neither.
+func TestOfferSlotsOtherEnds(t *testing.T) {
+	was, added := []string{simulator.PublishedVersion}, []string{simulator.PublishedVersion, "1.1.0"}
+	for _, tc := range []struct {
+		scenario            string
+		gets                int
+		cancel              bool
+		preview, production []string
+	}{
+		{"live", 20, false, added, added},
+		{"failed", 5, false, was, was},
+		{"publish", toSignoff() - 1, true, was, was},
+	} {
+		t.Run(fmt.Sprint(tc.scenario, " cancel ", tc.cancel), func(t *testing.T) {
+			c := newCPP(t, tc.scenario, simulator.WithIdle())
+			c.putVersion("1.1.0")
+			code, _, h := c.start(simulator.Offer, "publish", emailsBody)
+			if code != http.StatusAccepted {
+				t.Fatalf("publish: HTTP %d", code)
+			}
+			c.advance(h.Get("Location"), tc.gets)
+			if tc.cancel {
+				if code, _, _ := c.start(simulator.Offer, "cancel", ""); code != http.StatusAccepted {
+					t.Fatalf("cancel: HTTP %d", code)
+				}
+				c.advance(h.Get("Location"), 5) // past where sign-off was
+			}
+			c.wantSlots("at the end", tc.preview, tc.production)
+		})
+	}
+}
+
+// TestOfferSlotsNeverPublished: WithNeverPublished's offer says so and
+// answers 404 for Preview and Production, in the API's words, until its
+// first publish reaches sign-off (the draft's status then changes, with its
+// ETag) and its go-live, live. Nothing is live: a PUT may change 1.0.0.
+func TestOfferSlotsNeverPublished(t *testing.T) {
+	c := newCPP(t, "publish", simulator.WithNeverPublished(simulator.Offer))
+	doc, _, etag := c.getOffer()
+	if doc["status"] != "neverPublished" {
+		t.Errorf("status %v, want neverPublished", doc["status"])
+	}
+	for _, o := range c.listOffers() {
+		if want := map[bool]string{true: "neverPublished", false: "published"}[o["id"] == simulator.Offer]; o["status"] != want {
+			t.Errorf("offers list: %v has status %v, want %s", o["id"], o["status"], want)
+		}
+	}
+	c.wantSlots("never published", nil, nil)
+	images := doc["definition"].(map[string]any)["plans"].([]any)[0].(map[string]any)["microsoft-azure-virtualmachines.vmImages"].(map[string]any)
+	images[simulator.PublishedVersion].(map[string]any)["osVhdUrl"] = newVHD
+	code, _, etag := c.putOffer(mustJSON(t, doc), etag)
+	if code != http.StatusOK {
+		t.Fatalf("PUT changing 1.0.0, never published: HTTP %d", code)
+	}
+	// The publish in flight at New was started before that PUT.
+	c.advance(simulator.OperationID, toSignoff())
+	c.wantSlots("at sign-off", []string{simulator.PublishedVersion}, nil)
+	if _, body, _ := c.slot("Preview"); !bytes.Contains(body, []byte(simulator.SigCPPGen2)) {
+		t.Errorf("Preview is not the draft as it was at the publish: %s", body)
+	}
+	doc, _, now := c.getOffer()
+	if doc["status"] != "published" || now == etag {
+		t.Errorf("draft after the first publish: status %v, ETag %s (was %s)", doc["status"], now, etag)
+	}
+	code, _, h := c.start(simulator.Offer, "golive", "")
+	if code != http.StatusAccepted {
+		t.Fatalf("go-live: HTTP %d", code)
+	}
+	c.advance(h.Get("Location"), 2)
+	c.wantSlots("live", []string{simulator.PublishedVersion}, []string{simulator.PublishedVersion})
+}
+
+// listOffers is the publisher's offers list.
+func (c *cppClient) listOffers() []map[string]any {
+	c.t.Helper()
+	code, raw, _, err := c.do("GET", "/api/publishers/"+simulator.Publisher+"/offers", "")
+	var l []map[string]any
+	if err != nil || code != http.StatusOK || json.Unmarshal(raw, &l) != nil {
+		c.t.Fatalf("offers: HTTP %d %s %v", code, raw, err)
+	}
+	return l
 }

@@ -129,6 +129,9 @@ type play struct {
 	emails string
 	// changed is when the operation was submitted (changedTime).
 	changed time.Time
+	// draft is the offer's draft a publish sends to preview (nil: the one
+	// New makes).
+	draft []byte
 }
 
 // LegacyVersion and LegacySlot name a non-migrated offer's operation in its
@@ -483,7 +486,7 @@ func (s *Server) listOffers(w http.ResponseWriter, r *http.Request) {
 	list := make([]map[string]any, 0, len(s.offers))
 	for i, id := range s.offers {
 		list = append(list, map[string]any{
-			"offerTypeId": "microsoft-azure-virtualmachines", "publisherId": Publisher, "status": "published",
+			"offerTypeId": "microsoft-azure-virtualmachines", "publisherId": Publisher, "status": s.offerStatus(id),
 			"id": id, "version": i + 1, "definition": map[string]string{"displayText": "Contoso " + id},
 			"changedTime": "2026-11-20T23:33:47.8802283Z",
 		})
@@ -556,7 +559,7 @@ func (s *Server) operation(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "NotFound", "The operation was not found.")
 		return
 	}
-	s.playFrame(w, p)
+	s.playFrame(w, r.PathValue("o"), p)
 }
 
 // legacyOperation serves a non-migrated offer's operation at
@@ -574,14 +577,15 @@ func (s *Server) legacyOperation(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "NotFound", "The operation was not found.")
 		return
 	}
-	s.playFrame(w, p)
+	s.playFrame(w, parts[1], p)
 }
 
-// playFrame answers with p's current frame and moves it on; the server's mu
-// must be held, and is released.
-func (s *Server) playFrame(w http.ResponseWriter, p *play) {
+// playFrame answers with p's current frame and moves it on, and offer's
+// slots with it; the server's mu must be held, and is released.
+func (s *Server) playFrame(w http.ResponseWriter, offer string, p *play) {
 	op := p.current()
 	p.frame++
+	s.settle(offer, p)
 	wrap := s.arrayWrap
 	s.mu.Unlock()
 	if wrap {

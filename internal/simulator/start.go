@@ -124,7 +124,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 		conflict(w, offer)
 		return
 	}
-	p := s.replace(offer, &play{scenario: sc, origin: sc, kind: kindPublish, emails: emails})
+	p := s.replace(offer, &play{scenario: sc, origin: sc, kind: kindPublish, emails: emails, draft: s.draftCopy(offer)})
 	drop := s.dropNow()
 	s.mu.Unlock()
 	s.accepted(w, offer, p.id, drop)
@@ -172,6 +172,7 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 		p = &play{id: OperationID, scenario: sc, origin: sc, kind: kindPublish}
 		s.plays[offer] = p
 	}
+	s.settle(offer, p) // what it reached stays deployed
 	p.canceled, p.idle, p.changed = true, false, time.Now()
 	id := p.id
 	s.mu.Unlock()
@@ -182,6 +183,7 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 // frames the old one played still count in Polls. The server's mu must be held.
 func (s *Server) replace(offer string, p *play) *play {
 	if old := s.plays[offer]; old != nil {
+		s.settle(offer, old) // what it reached stays deployed
 		s.retired += old.frame
 	}
 	p.id, p.changed = newGUID(), time.Now()
