@@ -154,7 +154,7 @@ func TestImageCPPPublishesANewVersion(t *testing.T) {
 	if images[simulator.PublishedVersion].OSVhdURL != simulator.CPPGen2SAS {
 		t.Errorf("the published version changed: %+v", images[simulator.PublishedVersion])
 	}
-	for _, line := range []string{"GET …/offers/contoso-vm: ETag " + etag + "; plan contoso-gen2 holds versions 1.0.0", "GET …/offers/contoso-vm/slot/Preview: nothing published there (HTTP 404)", "If-Match: " + etag + ") adding version 1.1.0 to plan contoso-gen2 → 200", "version 1.1.0 is in plan contoso-gen2 with the SAS sent"} {
+	for _, line := range []string{"GET …/offers/contoso-vm: ETag " + etag + "; plan contoso-gen2 holds versions 1.0.0", "GET …/offers/contoso-vm/slot/Production: plan contoso-gen2 holds versions 1.0.0", "If-Match: " + etag + ") adding version 1.1.0 to plan contoso-gen2 → 200", "version 1.1.0 is in plan contoso-gen2 with the SAS sent"} {
 		if !saidHas(res, line) {
 			t.Errorf("the log lacks %q: %q", line, res.Said)
 		}
@@ -292,7 +292,10 @@ func slotFromDraft(slot string) func(sim *simulator.Server) http.Handler {
 func TestImageCPPAlreadyPublished(t *testing.T) {
 	for slot, where := range map[string]string{cpp.SlotProduction: "live", cpp.SlotPreview: "preview"} {
 		t.Run(slot, func(t *testing.T) {
-			e := newImageEnv(t, slotFromDraft(slot), simulator.WithIdle())
+			e := newImageEnv(t, nil, simulator.WithIdle()) // 1.0.0 is live
+			if slot == cpp.SlotPreview { // in preview only
+				e = newImageEnv(t, slotFromDraft(slot), simulator.WithIdle(), simulator.WithNeverPublished(simulator.Offer))
+			}
 			res, err := e.run(e.starter(config.StartPublish, simulator.PublishedVersion, simulator.CPPGen2SAS, simulator.CPPGen2DataSAS))
 			if err != nil {
 				t.Fatal(err)
@@ -314,7 +317,7 @@ func TestImageCPPAlreadyPublished(t *testing.T) {
 // TestImageCPPInDraftOnly: the version with this image is in the draft and
 // published nowhere: publish sends the draft as is, add-image is done.
 func TestImageCPPInDraftOnly(t *testing.T) {
-	e := newImageEnv(t, nil, simulator.WithIdle())
+	e := newImageEnv(t, nil, simulator.WithIdle(), simulator.WithNeverPublished(simulator.Offer))
 	res, err := e.run(e.starter(config.StartPublish, simulator.PublishedVersion, simulator.CPPGen2SAS, simulator.CPPGen2DataSAS))
 	if err != nil {
 		t.Fatal(err)
@@ -326,7 +329,7 @@ func TestImageCPPInDraftOnly(t *testing.T) {
 		t.Errorf("the log does not say why there is no PUT: %q", res.Said)
 	}
 
-	e = newImageEnv(t, nil, simulator.WithIdle())
+	e = newImageEnv(t, nil, simulator.WithIdle(), simulator.WithNeverPublished(simulator.Offer))
 	res, err = e.run(e.starter(config.StartAddImage, simulator.PublishedVersion, simulator.CPPGen2SAS, simulator.CPPGen2DataSAS))
 	if err != nil {
 		t.Fatal(err)
@@ -375,7 +378,7 @@ func TestImageCPPRefusedBeforeSending(t *testing.T) {
 		name:    "same version, another image",
 		version: simulator.PublishedVersion,
 		os:      func(e *imageEnv) string { return e.sas("contoso-vm-1.0.0-rebuilt.vhd") },
-		want:    "version 1.0.0 already exists in the draft with a different image; published images cannot be changed; choose a new version",
+		want:    "version 1.0.0 already exists in live with a different image; published images cannot be changed; choose a new version",
 	}, {
 		name:    "no such plan",
 		version: "1.1.0",
