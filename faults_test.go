@@ -411,7 +411,7 @@ func TestFaults(t *testing.T) {
 						t.Errorf("annotation carries a new line or markup: %+v", c)
 					}
 				}
-				if len(f.outputs) != 13 {
+				if len(f.outputs) != 16 {
 					t.Errorf("outputs %v; an output was injected or lost", f.outputs)
 				}
 				if strings.Contains(f.summary, "<script") || strings.Contains(f.summary, "<img") {

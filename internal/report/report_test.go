@@ -216,8 +216,8 @@ func TestNoCommandInjection(t *testing.T) {
 	if err != nil {
 		t.Fatalf("outputs unreadable: %v", err)
 	}
-	if len(outs) != 13 {
-		t.Errorf("outputs = %d; want 13 (no output was forged)", len(outs))
+	if len(outs) != 16 {
+		t.Errorf("outputs = %d; want 16 (no output was forged)", len(outs))
 	}
 	summary, _ := os.ReadFile(r.summary)
 	for _, bad := range []string{"<script", "<img", "](javascript", "\n::"} {
