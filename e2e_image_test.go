@@ -154,6 +154,37 @@ func TestBinaryImageAddImage(t *testing.T) {
 	if r.code != 0 || r.outputs["status"] != "completed" || changes(sim) != 1 || len(notices(r.stdout)) != 1 || !strings.Contains(notices(r.stdout)[0], "already in the draft") {
 		t.Fatalf("again: exit %d, %d changes, notices %q\n%s", r.code, changes(sim), notices(r.stdout), r.stdout)
 	}
+
+	// Then start: publish: the draft holds the version; the draft submission
+	// alone goes to preview, and the version is read back there.
+	r = runAction(t, imageInputs(url, nil), false)
+	res = configureResources(t, sim, 1)
+	if r.code != 0 || r.outputs["status"] != "completed" || changes(sim) != 2 || len(res) != 1 || kindOf(res[0]) != "submission" {
+		t.Fatalf("publish: exit %d, %d changes, resources %v\n%s", r.code, changes(sim), res, r.stdout)
+	}
+	if !hasVersion(sim, "preview", simulator.PlanGen2, simulator.NewVersion) || !strings.Contains(r.stdout, "Read back") {
+		t.Errorf("publish: the version is not in preview, or not read back:\n%s", r.stdout)
+	}
+}
+
+// TestBinaryImageAccessToken: with access-token the gate has no token for
+// Azure Resource Manager: the gallery check is skipped with a warning, and
+// the release goes on.
+func TestBinaryImageAccessToken(t *testing.T) {
+	sim, url := startSim(t, "publish", simulator.WithIdle())
+	in := imageInputs(url, map[string]string{"client-id": "", "client-secret": "", "tenant-id": "",
+		"access-token": sim.AuthorizeFor(simulator.GraphResource), "gallery-tenant-id": simulator.Tenant})
+	r := runAction(t, in, false)
+	if r.code != 0 || r.outputs["status"] != "completed" || changes(sim) != 1 || sim.Count("GET", "/subscriptions/") != 0 {
+		t.Fatalf("exit %d, %d changes, %d ARM requests, outputs %v\n%s", r.code, changes(sim), sim.Count("GET", "/subscriptions/"), r.outputs, r.stdout)
+	}
+	warned := false
+	for _, c := range runnertest.Commands(r.stdout) {
+		warned = warned || c.Name == "warning" && strings.Contains(c.Message, "was not checked: with access-token")
+	}
+	if !warned {
+		t.Errorf("no warning that the gallery check was skipped:\n%s", r.stdout)
+	}
 }
 
 // TestBinaryImageRefusals: what must not be sent is refused before any
