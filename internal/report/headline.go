@@ -16,7 +16,7 @@ func Headline(v verdict.Verdict) string {
 		case v.Notice != "":
 			return sentence(inert(v.Notice))
 		case v.ImageVersion != "":
-			return sentence(fmt.Sprintf("The job completed: image version %s, in plan SKUs %s", inert(v.ImageVersion), inert(strings.Join(v.SKUIDs, ", "))))
+			return sentence(fmt.Sprintf("The job completed: image version %s went to SKUs %s", inert(v.ImageVersion), inert(strings.Join(v.SKUIDs, ", "))))
 		}
 		return "The publish completed."
 	case verdict.AwaitingSignoff:
