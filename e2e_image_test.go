@@ -7,6 +7,8 @@ package main_test
 import (
 	"encoding/json"
 	"net/url"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -373,5 +375,73 @@ func TestBinaryImageSendsOnce(t *testing.T) {
 	r = runAction(t, in, false)
 	if r.code != 0 || r.outputs["status"] != "completed" || changes(sim) != 1 {
 		t.Fatalf("add-image again: exit %d, %d changes, outputs %v\n%s", r.code, changes(sim), r.outputs, r.stdout)
+	}
+}
+
+// cppImageInputs are a CPP release workflow's inputs: start: publish of a
+// new SAS image version to the offer's plan PlanGen2.
+func cppImageInputs(url string, extra map[string]string) map[string]string {
+	in := startInputs(url, map[string]string{"plan-id": simulator.PlanGen2, "image-version": simulator.NewVersion,
+		"os-disk-sas-uri": simulator.SASURI("contoso-vm-1.1.0-gen2.vhd", time.Now()), "if-version-exists": "skip-if-identical", "dry-run": "false"})
+	for k, v := range extra {
+		if v == "" {
+			delete(in, k)
+			continue
+		}
+		in[k] = v
+	}
+	return in
+}
+
+// TestBinaryImageCPP: on CPP the offer goes back with the version and
+// If-Match: the ETag read, once, then the publish is sent and followed to
+// sign-off; start: add-image stops after the PUT, completed with a notice.
+// A gallery source is refused at validation.
+func TestBinaryImageCPP(t *testing.T) {
+	sim, url := startSim(t, "publish", simulator.WithIdle())
+	etag := sim.OfferETag(simulator.Offer)
+	in := cppImageInputs(url, nil)
+	r := runAction(t, in, false)
+	if r.code != 0 || r.outputs["status"] != "awaiting-signoff" || r.outputs["image-version"] != simulator.NewVersion || r.outputs["sku-ids"] != `["`+simulator.PlanGen2+`"]` {
+		t.Fatalf("exit %d outputs %v\n%s", r.code, r.outputs, r.stdout)
+	}
+	puts := sim.OfferPuts()
+	if len(puts) != 1 || puts[0].IfMatch == "" || puts[0].IfMatch == "*" || (etag != "" && puts[0].IfMatch != etag) || sim.Count("POST", "/offers/contoso-vm/publish") != 1 || changes(sim) != 2 {
+		t.Fatalf("puts %+v, %d changes; want one PUT with the ETag read, then one publish", puts, changes(sim))
+	}
+	if _, ok := sim.OfferImages(simulator.Offer, simulator.PlanGen2)[simulator.NewVersion]; !ok {
+		t.Error("the version is not in the offer's plan")
+	}
+	assertNoLeak(t, r, sigForms(t, in["os-disk-sas-uri"])...)
+	assertNoSecrets(t, r)
+
+	sim, url = startSim(t, "publish", simulator.WithIdle())
+	r = runAction(t, cppImageInputs(url, map[string]string{"start": "add-image", "notification-emails": ""}), false)
+	if r.code != 0 || r.outputs["status"] != "completed" || len(sim.OfferPuts()) != 1 || changes(sim) != 1 || len(notices(r.stdout)) != 1 {
+		t.Fatalf("add-image: exit %d, %d changes, notices %q\n%s", r.code, changes(sim), notices(r.stdout), r.stdout)
+	}
+
+	sim, url = startSim(t, "publish", simulator.WithIdle())
+	r = runAction(t, cppImageInputs(url, map[string]string{"os-disk-sas-uri": "", "image-version": "", "gallery-image-version-id": simulator.GalleryVersionNew}), false)
+	if r.code != 1 || r.outputs["status"] != "error" || !strings.Contains(r.stdout, "gallery-image-version-id is for api: product-ingestion") || len(sim.Requests()) != 0 {
+		t.Fatalf("gallery on cpp: exit %d, %d requests\n%s", r.code, len(sim.Requests()), r.stdout)
+	}
+}
+
+// TestBinaryDemoImage: demo image runs the release end to end on either API
+// and ends with the image outputs.
+func TestBinaryDemoImage(t *testing.T) {
+	for _, tc := range []struct{ api, status string }{{"product-ingestion", "completed"}, {"cpp", "awaiting-signoff"}} {
+		cmd := exec.Command(binary, "demo", "image", tc.api)
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+		out, err := cmd.CombinedOutput()
+		for _, want := range []string{"status: " + tc.status, "image-version: " + simulator.NewVersion, `sku-ids: ["`, `image-urns: ["contoso:contoso-vm:`} {
+			if err != nil || !strings.Contains(string(out), want) {
+				t.Errorf("demo image %s: err %v, output lacks %q:\n%s", tc.api, err, want, out)
+			}
+		}
+		if strings.Contains(strings.ToLower(string(out)), "sig=") {
+			t.Errorf("demo image %s shows a SAS query:\n%s", tc.api, out)
+		}
 	}
 }

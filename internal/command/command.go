@@ -4,7 +4,6 @@ package command
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -227,12 +226,11 @@ func newAPI(cfg config.Config, tokens *auth.Source, hc *http.Client, img imageDe
 		return &cppOperation{client: client, log: log, publisher: cfg.PublisherID, offer: t.OfferID, opID: t.OperationID, legacy: t.Legacy, since: cfg.Since,
 			unsure: started.Unsure, known: started.Known, kind: started.Type}
 	}}
-	if cfg.HasImage() {
-		// Until start.ImageCPP is wired: a plain publish would pass without the image.
-		a.starter = refuse("an image source with api: cpp is not supported by this build; nothing was sent")
-		return a
-	}
-	if cfg.Start != config.StartNone {
+	switch {
+	case cfg.HasImage():
+		a.starter = &start.ImageCPP{Client: client, Publisher: cfg.PublisherID, Kind: cfg.Start, Emails: cfg.NotificationEmails, DryRun: cfg.DryRun, APIURL: cfg.APIURL,
+			Release: releaseOf(cfg), SAS: imagesource.SASPolicy{Now: img.now}, Mask: img.mask}
+	case cfg.Start != config.StartNone:
 		a.starter = &start.CPP{Client: client, Publisher: cfg.PublisherID, Kind: cfg.Start, Emails: cfg.NotificationEmails, DryRun: cfg.DryRun, APIURL: cfg.APIURL}
 	}
 	return a
@@ -288,11 +286,4 @@ Inputs (flag --NAME, or environment variable INPUT_<NAME>, hyphens kept, e.g. IN
 		fmt.Fprintf(w, "  %-*s  %-34s %s\n", width, in.Name, def, in.Description)
 	}
 	fmt.Fprintf(w, "\nExit code 0 for %s, %s and (wait: false) %s; 1 for everything else.\n", verdict.Completed, verdict.AwaitingSignoff, verdict.Running)
-}
-
-// refuse is a starter that sends nothing and fails with msg.
-type refuse string
-
-func (r refuse) Start(context.Context, config.Target, poll.Retry) (start.Result, error) {
-	return start.Result{}, errors.New(string(r))
 }
