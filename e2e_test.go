@@ -248,7 +248,7 @@ func TestBinarySingleCheck(t *testing.T) {
 				if r.outputs["status"] != want || r.code != code || r.outputs["polls"] != "1" || sim.Polls() != i+1 {
 					t.Fatalf("check %d: status %q exit %d polls %q; want %q exit %d after one poll\n%s", i+1, r.outputs["status"], r.code, r.outputs["polls"], want, code, r.stdout)
 				}
-				if len(r.outputs) != 13 || !strings.HasPrefix(r.outputs["steps"], "[{") {
+				if len(r.outputs) != 16 || !strings.HasPrefix(r.outputs["steps"], "[{") {
 					t.Errorf("check %d: outputs %v; want every output set", i+1, r.outputs)
 				}
 				if want == "running" && !strings.Contains(r.summary, "still running") {

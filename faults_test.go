@@ -411,7 +411,7 @@ func TestFaults(t *testing.T) {
 						t.Errorf("annotation carries a new line or markup: %+v", c)
 					}
 				}
-				if len(f.outputs) != 13 {
+				if len(f.outputs) != 16 {
 					t.Errorf("outputs %v; an output was injected or lost", f.outputs)
 				}
 				if strings.Contains(f.summary, "<script") || strings.Contains(f.summary, "<img") {
@@ -546,6 +546,44 @@ func TestFaults(t *testing.T) {
 					t.Errorf("%d publish requests; want one, and the doubt said:\n%s", n, f.stdout)
 				}
 			}},
+		// An image release (issue 17): its reads are retried as any, its one
+		// configure job is never sent twice, and nothing else changes anything.
+		{name: "image: 503 Retry-After on a resource tree is read again", ingestion: imageFault, inputs: imageFaultURL, sim: []simulator.Option{simulator.WithIdle()},
+			other:  firstOn("/resource-tree/", 1, answer(503, map[string]string{"Retry-After": "1"}, "")),
+			status: "completed", code: 0, within: 6 * time.Second,
+			check: func(t *testing.T, f *faultRun) {
+				changesOnce(t, f)
+				var trees []simulator.Request
+				for _, r := range f.sim.Requests() {
+					if strings.Contains(r.Path, "/resource-tree/") {
+						trees = append(trees, r)
+					}
+				}
+				if len(trees) < 2 || trees[0].Status != 503 || trees[1].At.Sub(trees[0].At) < time.Second {
+					t.Errorf("resource-tree requests %+v; want the one turned away read again a second later", trees)
+				}
+			}},
+		{name: "image: ARM 500 is read again", ingestion: imageFault, inputs: imageFaultURL, sim: []simulator.Option{simulator.WithIdle()},
+			other:  firstOn("/subscriptions/", 2, answer(500, nil, `{"error":{"code":"InternalServerError","message":"Something went wrong."}}`)),
+			status: "completed", code: 0, within: 5 * time.Second,
+			check: func(t *testing.T, f *faultRun) {
+				changesOnce(t, f)
+				reportedOnce("HTTP 500")(t, f)
+				if n := f.count("GET", "/subscriptions/"); n != 4 {
+					t.Errorf("%d ARM requests; want the version read three times, then its definition", n)
+				}
+			}},
+		{name: "image: 500 on the configure POST is not sent again", ingestion: imageFault, inputs: merge(imageFaultURL, map[string]string{"timeout": "1s"}), sim: []simulator.Option{simulator.WithIdle()},
+			other: always(func(c call) bool {
+				return c.R.Method == "POST" && strings.HasSuffix(c.R.URL.Path, "/configure") && answer(500, nil, `{"error":{"code":"internalServerError","message":"Something went wrong."}}`)(c)
+			}),
+			status: "timed-out", code: 1, within: 2 * time.Second,
+			check: func(t *testing.T, f *faultRun) {
+				changesOnce(t, f)
+				if !strings.Contains(f.stdout, "may not have started") {
+					t.Errorf("the doubt is not said:\n%s", f.stdout)
+				}
+			}},
 		{name: "path traversal in offer-id", inputs: map[string]string{"offer-id": "../../offers/other"},
 			status: "error", code: 1, within: 2 * time.Second,
 			check: func(t *testing.T, f *faultRun) {
@@ -593,6 +631,31 @@ func firstPublish(f fault) fault {
 	var done atomic.Bool
 	return func(c call) bool {
 		return strings.HasSuffix(c.R.URL.Path, "/publish") && !done.Swap(true) && f(c)
+	}
+}
+
+// imageFault releases a new gallery image version to PlanGen2 (start:
+// publish); imageFaultURL points ARM at the simulator.
+var (
+	imageFault = map[string]string{"start": "publish", "external-id": simulator.Offer, "plan-id": simulator.PlanGen2,
+		"gallery-image-version-id": simulator.GalleryVersionNew, "publisher-id": simulator.Publisher}
+	imageFaultURL = map[string]string{"arm-url": "{url}", "start": "publish"}
+)
+
+// firstOn applies f to the first times requests whose path holds part.
+func firstOn(part string, times int, f fault) fault {
+	var n atomic.Int32
+	return func(c call) bool {
+		return strings.Contains(c.R.URL.Path, part) && n.Add(1) <= int32(times) && f(c)
+	}
+}
+
+// changesOnce: an image release sent exactly one request that changes
+// something, the configure POST, and no PUT.
+func changesOnce(t *testing.T, f *faultRun) {
+	t.Helper()
+	if n, posted := changes(f.sim), f.count("POST", "/configure"); n != 1 || posted != 1 {
+		t.Errorf("%d requests that change something, %d configure POSTs; want exactly one configure POST", n, posted)
 	}
 }
 
@@ -661,6 +724,8 @@ func runFault(t *testing.T, tc faultCase) *faultRun {
 			v = closedURL(t)
 		case "{cpp-token}":
 			v = sim.Authorize()
+		case "{url}":
+			v = url
 		}
 		in[k] = v
 	}

@@ -276,18 +276,25 @@ func TestEmbeddedRoots(t *testing.T) {
 }
 
 // TestREADMEQuickStartIsTheExample: the quick start users copy is the file
-// actionlint checks.
+// actionlint checks (a VM image release, issue 17), and it links the
+// publish-only example.
 func TestREADMEQuickStartIsTheExample(t *testing.T) {
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	example, err := os.ReadFile("examples/publish-and-go-live.yml")
+	example, err := os.ReadFile("examples/release-image.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(readme), "```yaml\n"+string(example)+"```") {
-		t.Error("README's quick start differs from examples/publish-and-go-live.yml")
+	text := string(readme)
+	quick := text[strings.Index(text, "\n## Quick start"):]
+	quick = quick[:strings.Index(quick[1:], "\n## ")+1]
+	if !strings.Contains(quick, "```yaml\n"+string(example)+"```") {
+		t.Error("README's quick start differs from examples/release-image.yml")
+	}
+	if !strings.Contains(quick, "(examples/publish-and-go-live.yml)") {
+		t.Error("README's quick start does not link examples/publish-and-go-live.yml")
 	}
 }
 

@@ -12,9 +12,12 @@ import (
 	"time"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
+	"github.com/marketplace-gate/marketplace-gate/internal/arm"
 	"github.com/marketplace-gate/marketplace-gate/internal/auth"
 	"github.com/marketplace-gate/marketplace-gate/internal/config"
 	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
+	"github.com/marketplace-gate/marketplace-gate/internal/imageplan"
+	"github.com/marketplace-gate/marketplace-gate/internal/imagesource"
 	"github.com/marketplace-gate/marketplace-gate/internal/ingestion"
 	"github.com/marketplace-gate/marketplace-gate/internal/poll"
 	"github.com/marketplace-gate/marketplace-gate/internal/report"
@@ -92,21 +95,39 @@ func Gate(ctx context.Context, env Env) int {
 		hc = apihttp.NewHTTPClient(cfg.MaxInterval + 30*time.Second)
 	}
 	var tokens *auth.Source
+	// signIn is a token source for resource as the same app, in tenant; nil
+	// with access-token, which is good for one API only.
+	signIn := func(tenant, resource string) *auth.Source { return nil }
 	switch {
 	case cfg.AccessToken != "":
 		tokens = auth.Static(cfg.AccessToken)
 	case cfg.OIDC != nil:
 		rep.Logf("Signing in as app %s with the job's OIDC token (workload identity federation)", cfg.ClientID)
 		idToken := auth.GitHubIDToken(cfg.OIDC.RequestURL, cfg.OIDC.RequestToken, cfg.OIDC.Audience, hc)
-		tokens = auth.Federated(cfg.AuthorityHost, cfg.TenantID, cfg.ClientID, cfg.Resource, idToken, hc, rep.Mask)
+		signIn = func(tenant, resource string) *auth.Source {
+			return auth.Federated(cfg.AuthorityHost, tenant, cfg.ClientID, resource, idToken, hc, rep.Mask)
+		}
 	default:
-		tokens = auth.ClientCredentials(cfg.AuthorityHost, cfg.TenantID, cfg.ClientID, cfg.ClientSecret, cfg.Resource, hc, rep.Mask)
+		signIn = func(tenant, resource string) *auth.Source {
+			return auth.ClientCredentials(cfg.AuthorityHost, tenant, cfg.ClientID, cfg.ClientSecret, resource, hc, rep.Mask)
+		}
+	}
+	if tokens == nil {
+		tokens = signIn(cfg.TenantID, cfg.Resource)
 	}
 	clock := env.Clock
 	if clock == nil {
 		clock = poll.RealClock{}
 	}
-	api := newAPI(cfg, tokens, hc)
+	img := imageDeps{mask: rep.Mask, now: clock.Now}
+	if cfg.Gallery != nil {
+		// The gallery is read from ARM as the same app, in the gallery's
+		// tenant, with a token for ARM whatever arm-url says.
+		if armTokens := signIn(cfg.GalleryTenantID, arm.Resource); armTokens != nil {
+			img.arm = arm.New(cfg.ARMURL, armTokens, apihttp.WithHTTPClient(hc))
+		}
+	}
+	api := newAPI(cfg, tokens, hc, img)
 	// Every offer is watched at once, for hours; what is bounded is the
 	// requests in flight, so many offers do not hammer the API.
 	inFlight := make(chan struct{}, maxRequests)
@@ -152,13 +173,37 @@ func kindOf(which config.API, t config.Target) string {
 	return "configure document"
 }
 
-func newAPI(cfg config.Config, tokens *auth.Source, hc *http.Client) *api {
+// imageDeps are what an image release's starter takes besides the config:
+// how to mask a SAS signature read, the clock the SAS expiry is judged by,
+// and the gallery's reader (nil: the gallery check is skipped).
+type imageDeps struct {
+	mask func(string)
+	now  func() time.Time
+	arm  imagesource.GalleryReader
+}
+
+// releaseOf is the image release the inputs ask for.
+func releaseOf(cfg config.Config) imageplan.Release {
+	r := imageplan.Release{PlanID: cfg.PlanID, Version: cfg.ImageVersion, IfExists: imageplan.IfExists(cfg.IfVersionExists)}
+	for _, t := range cfg.ImageTypes {
+		r.ImageTypes = append(r.ImageTypes, imageplan.ImageType(t))
+	}
+	if g := cfg.Gallery; g != nil {
+		r.Source.Gallery = &imageplan.Gallery{TenantID: cfg.GalleryTenantID, ResourceID: g.ID}
+	} else {
+		r.Source.SAS = &imageplan.SAS{OSDisk: cfg.OSDiskSAS, DataDisks: cfg.DataDiskSAS}
+	}
+	return r
+}
+
+func newAPI(cfg config.Config, tokens *auth.Source, hc *http.Client, img imageDeps) *api {
 	if cfg.API == config.APIProductIngestion {
 		client := ingestion.New(cfg.APIURL, cfg.APIVersion, tokens, apihttp.WithHTTPClient(hc))
 		a := &api{follow: func(t config.Target, started start.Result, log *report.Subject) follower {
 			product := productRef{id: t.ProductID, externalID: t.ExternalID}
 			if t.JobID != "" {
-				j := &ingestionJob{client: client, log: log, jobID: t.JobID, target: cfg.SubmissionTarget, since: cfg.Since}
+				j := &ingestionJob{client: client, log: log, jobID: t.JobID, target: cfg.SubmissionTarget, since: cfg.Since,
+					noSubmission: cfg.Start == config.StartAddImage}
 				if product != (productRef{}) {
 					j.product = &product
 				}
@@ -170,7 +215,12 @@ func newAPI(cfg config.Config, tokens *auth.Source, hc *http.Client) *api {
 			}
 			return p
 		}}
-		if cfg.Start != config.StartNone {
+		switch {
+		case cfg.HasImage():
+			a.starter = &start.ImageIngestion{Client: client, ARM: img.arm, Kind: cfg.Start, Version: cfg.APIVersion, DryRun: cfg.DryRun,
+				Release: releaseOf(cfg), AllowDraftChanges: cfg.AllowDraftChanges, Publisher: cfg.PublisherID,
+				SAS: imagesource.SASPolicy{Now: img.now}, Mask: img.mask}
+		case cfg.Start != config.StartNone:
 			a.starter = &start.Ingestion{Client: client, Kind: cfg.Start, Version: cfg.APIVersion, Doc: cfg.ConfigureDoc, DryRun: cfg.DryRun}
 		}
 		return a
@@ -180,7 +230,11 @@ func newAPI(cfg config.Config, tokens *auth.Source, hc *http.Client) *api {
 		return &cppOperation{client: client, log: log, publisher: cfg.PublisherID, offer: t.OfferID, opID: t.OperationID, legacy: t.Legacy, since: cfg.Since,
 			unsure: started.Unsure, known: started.Known, kind: started.Type}
 	}}
-	if cfg.Start != config.StartNone {
+	switch {
+	case cfg.HasImage():
+		a.starter = &start.ImageCPP{Client: client, Publisher: cfg.PublisherID, Kind: cfg.Start, Emails: cfg.NotificationEmails, DryRun: cfg.DryRun, APIURL: cfg.APIURL,
+			Release: releaseOf(cfg), SAS: imagesource.SASPolicy{Now: img.now}, Mask: img.mask}
+	case cfg.Start != config.StartNone:
 		a.starter = &start.CPP{Client: client, Publisher: cfg.PublisherID, Kind: cfg.Start, Emails: cfg.NotificationEmails, DryRun: cfg.DryRun, APIURL: cfg.APIURL}
 	}
 	return a
@@ -214,7 +268,10 @@ Usage:
                                 over INPUT_* variables; repeat a flag for several lines
   marketplace-gate demo [S] [A] run the gate against the built-in simulator; S is one of
                                 publish (default), blocked, live, failed, canceled,
-                                rejected, invalid; A is the API, cpp (default) or product-ingestion
+                                rejected, invalid, or image (a new VM image version added
+                                to a plan and published to preview: from a Compute Gallery
+                                with product-ingestion, from a SAS URI with cpp); A is the
+                                API, cpp (default) or product-ingestion
 
 Inputs (flag --NAME, or environment variable INPUT_<NAME>, hyphens kept, e.g. INPUT_PUBLISHER-ID):
 `)

@@ -29,6 +29,9 @@ type ingestionJob struct {
 	// since bounds the submission looked for; zero: the job's start.
 	since time.Time
 	start time.Time // jobStart, once the API said
+	// noSubmission: the job publishes nothing (a technical configuration
+	// alone, start: add-image), so there is no submission to name.
+	noSubmission bool
 }
 
 func (j *ingestionJob) begin() string {
@@ -56,7 +59,7 @@ func (j *ingestionJob) fetch(ctx context.Context) (snapshot.Operation, error) {
 // lists, else (with a product given) the newest to target created at or
 // after since, or the job's start. Not finding one is said, never a failure.
 func (j *ingestionJob) submission(ctx context.Context, s verdict.Status) string {
-	if s != verdict.Completed {
+	if s != verdict.Completed || j.noSubmission {
 		return ""
 	}
 	resources, err := j.client.JobDetail(ctx, j.jobID)

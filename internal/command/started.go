@@ -20,7 +20,11 @@ func (w *watch) start(ctx context.Context, retry poll.Retry) (start.Result, *ver
 	for _, line := range res.Said {
 		w.log.Logf("%s", line)
 	}
+	for _, warning := range res.Warnings {
+		w.log.Warn(warning)
+	}
 	v := verdict.Verdict{OfferID: w.name, Kind: w.kind, StartedAt: res.At}
+	withImage(&v, res.Image)
 	var busy *start.BusyError
 	var rejected *start.RejectedError
 	var unsent *start.NotSentError
@@ -28,6 +32,9 @@ func (w *watch) start(ctx context.Context, retry poll.Retry) (start.Result, *ver
 	case err == nil && res.Plan != "":
 		w.log.Logf("Dry run: would send %s", res.Plan)
 		v.Status, v.Plan = verdict.DryRun, res.Plan
+	case err == nil && res.Done != "":
+		// Nothing to follow: what was asked is already done.
+		v.Status, v.Notice = verdict.Completed, res.Done
 	case err == nil:
 		return res, nil
 	case errors.As(err, &rejected):

@@ -72,7 +72,26 @@ func (w *watch) run(ctx context.Context, cfg config.Config, clock poll.Clock) ve
 		v.Err = fmt.Errorf("checked once (wait: false) and nothing the start made is listed yet, so the gate cannot tell that the publish started: %s. To gate on it, run the gate again without start and with since %s (this step's started-at output): it follows the publish once it appears",
 			why, started.At.UTC().Format(time.RFC3339))
 	}
+	withImage(&v, started.Image)
+	if started.Verify != nil && (v.Status == verdict.Completed || v.Status == verdict.AwaitingSignoff) {
+		// A job's success alone is no proof that this image landed. The
+		// reads hold slots of the bound on requests in flight (retry's).
+		if err := started.Verify(ctx); err != nil {
+			v.Status, v.Err = verdict.Error, err
+		} else {
+			w.log.Logf("Read back: version %s is in plan %s with the image sent", started.Image.Version, cfg.PlanID)
+		}
+	}
 	return v
+}
+
+// withImage copies an image release's facts into the verdict, for the
+// outputs; nil leaves it as it is.
+func withImage(v *verdict.Verdict, im *start.Image) {
+	if im == nil {
+		return
+	}
+	v.ImageVersion, v.SKUIDs, v.ImageURNs = im.Version, im.SKUIDs, im.URNs
 }
 
 // poll follows the target to a verdict.

@@ -396,7 +396,7 @@ func TestErrorsRedacted(t *testing.T) {
 		t.Fatal("no error")
 	}
 	noSecret(t, "message", err.Error())
-	if !strings.Contains(err.Error(), "https://acct.blob.core.windows.net/vhds/img-a.vhd?<redacted>") {
+	if !strings.Contains(err.Error(), "https://acct.blob.core.windows.net/vhds/img-a.vhd?REDACTED") {
 		t.Fatalf("the blob is not named: %v", err)
 	}
 	// A tree whose ids carry a SAS.

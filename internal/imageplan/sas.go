@@ -9,7 +9,9 @@ import (
 )
 
 // Redacted replaces a URI's query string wherever this package shows one.
-const Redacted = "<redacted>"
+// Plain letters: the reporter renders HTML to text, so "<redacted>" would
+// vanish and leave a bare "?" that reads as a URI without a query.
+const Redacted = "REDACTED"
 
 // sasVolatile are the SAS parameters that change each time a SAS is made for
 // the same blob with the same rights (start, expiry, service version,
@@ -78,7 +80,7 @@ func sasParams(q string) (map[string][]string, bool) {
 }
 
 // RedactText is s with the query string of every http(s) URL in it replaced
-// by "?<redacted>" (the path stays, so a reader sees which blob), and any
+// by "?REDACTED" (the path stays, so a reader sees which blob), and any
 // other "sig=" value replaced too. Use it on any text that may hold a URI
 // before it is logged, annotated or put in an error.
 func RedactText(s string) string {
@@ -132,7 +134,7 @@ func urlEnd(r rune) bool {
 }
 
 // redactSig replaces the value of every sig= (a SAS token outside a URL, or
-// one a URL scan missed) with <redacted>.
+// one a URL scan missed) with REDACTED.
 func redactSig(s string) string {
 	l := strings.ToLower(s)
 	var b strings.Builder

@@ -43,10 +43,10 @@ func TestSameSAS(t *testing.T) {
 
 func TestRedactText(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
-		{sasA, "https://acct.blob.core.windows.net/vhds/img-a.vhd?<redacted>"},
-		{"blob " + sasA + " and HTTP://x/y?sig=zzz.", "blob https://acct.blob.core.windows.net/vhds/img-a.vhd?<redacted> and HTTP://x/y?<redacted>"},
-		{`"uri":"` + sasA + `"`, `"uri":"https://acct.blob.core.windows.net/vhds/img-a.vhd?<redacted>"`},
-		{"token sv=1&sig=abcdef&se=2", "token sv=1&sig=<redacted>&se=2"},
+		{sasA, "https://acct.blob.core.windows.net/vhds/img-a.vhd?REDACTED"},
+		{"blob " + sasA + " and HTTP://x/y?sig=zzz.", "blob https://acct.blob.core.windows.net/vhds/img-a.vhd?REDACTED and HTTP://x/y?REDACTED"},
+		{`"uri":"` + sasA + `"`, `"uri":"https://acct.blob.core.windows.net/vhds/img-a.vhd?REDACTED"`},
+		{"token sv=1&sig=abcdef&se=2", "token sv=1&sig=REDACTED&se=2"},
 		{"no URL here", "no URL here"},
 		{"https://x/plain", "https://x/plain"},
 	} {
@@ -71,7 +71,7 @@ func TestRedact(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"$schema":"s","resources":[{"id":"x","n":1152921505687312000123,"z":null,` +
-		`"source":{"osDisk":{"uri":"https://acct.blob.core.windows.net/vhds/img-a.vhd?<redacted>"},"dataDisks":[{"lunNumber":0,"uri":"https://acct.blob.core.windows.net/vhds/data-0.vhd?<redacted>"}]},"esc":"a\u0026b","link":"https://example.com/p"}]}`
+		`"source":{"osDisk":{"uri":"https://acct.blob.core.windows.net/vhds/img-a.vhd?REDACTED"},"dataDisks":[{"lunNumber":0,"uri":"https://acct.blob.core.windows.net/vhds/data-0.vhd?REDACTED"}]},"esc":"a\u0026b","link":"https://example.com/p"}]}`
 	if string(got) != want {
 		t.Fatalf("\n got %s\nwant %s", got, want)
 	}
@@ -83,7 +83,7 @@ func TestRedact(t *testing.T) {
 	// A JSON-escaped SAS (\u0026, \/) is redacted as decoded.
 	escaped := `["https:\/\/a.blob.core.windows.net\/c\/d.vhd?sp=rl\u0026sig=SECRETescapedAAAAAAA"]`
 	got, err = Redact([]byte(escaped))
-	if err != nil || string(got) != `["https://a.blob.core.windows.net/c/d.vhd?<redacted>"]` {
+	if err != nil || string(got) != `["https://a.blob.core.windows.net/c/d.vhd?REDACTED"]` {
 		t.Fatalf("%s, %v", got, err)
 	}
 }

@@ -31,6 +31,7 @@ func (r *Reporter) render(v verdict.Verdict) view {
 	w := view{Verdict: v, headline: r.scrub(Headline(v)), steps: []StepOut{}, preview: []string{}, live: []string{}}
 	w.OfferID, w.OperationID, w.SubmissionID = r.scrub(v.OfferID), r.scrub(v.OperationID), r.scrub(inert(v.SubmissionID))
 	w.BlockedStep, w.FailedStep = r.scrub(inert(v.BlockedStep)), r.scrub(inert(v.FailedStep))
+	w.ImageVersion, w.SKUIDs, w.ImageURNs = r.scrub(inert(v.ImageVersion)), r.scrubAll(v.SKUIDs), r.scrubAll(v.ImageURNs)
 	if op := v.Operation; op != nil {
 		w.watched = true
 		w.steps = Steps(op)
@@ -55,6 +56,18 @@ func (r *Reporter) render(v verdict.Verdict) view {
 	}
 	w.Operation, w.Err, w.Plan = nil, nil, ""
 	return w
+}
+
+// scrubAll is ss made inert and scrubbed, each; nil for none.
+func (r *Reporter) scrubAll(ss []string) []string {
+	if len(ss) == 0 {
+		return nil
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = r.scrub(inert(s))
+	}
+	return out
 }
 
 // Finish renders the verdicts, one per offer in the order given: each
@@ -124,7 +137,10 @@ func (r *Reporter) Finish(vs ...verdict.Verdict) error {
 }
 
 func verdictLevel(w view) string {
-	if w.Status.Passed() {
+	switch {
+	case w.Notice != "" && w.Status.Passed():
+		return "notice" // nothing was sent: the one thing to tell
+	case w.Status.Passed():
 		return "information"
 	}
 	return "error"

@@ -12,6 +12,12 @@ import (
 func Headline(v verdict.Verdict) string {
 	switch v.Status {
 	case verdict.Completed:
+		switch {
+		case v.Notice != "":
+			return sentence(inert(v.Notice))
+		case v.ImageVersion != "":
+			return sentence(fmt.Sprintf("The job completed: image version %s went to SKUs %s", inert(v.ImageVersion), inert(strings.Join(v.SKUIDs, ", "))))
+		}
 		return "The publish completed."
 	case verdict.AwaitingSignoff:
 		return "The offer is in preview and waits for publisher sign-off: review the preview links, then Go Live."

@@ -36,6 +36,10 @@ type Result struct {
 	Polls          int            `json:"polls"`
 	ElapsedSeconds int            `json:"elapsed-seconds"`
 	Message        string         `json:"message"`
+	// An image release's facts; left out otherwise.
+	ImageVersion string   `json:"image-version,omitempty"`
+	SKUIDs       []string `json:"sku-ids,omitempty"`
+	ImageURNs    []string `json:"image-urns,omitempty"`
 }
 
 // primary is the view the single-valued outputs describe: the first offer
@@ -69,6 +73,9 @@ func (r *Reporter) outputs(views []view) ([][2]string, string) {
 			{"operation-id", p.OperationID},
 			{"submission-id", p.SubmissionID},
 			{"started-at", p.StartedAt},
+			{"image-version", p.ImageVersion},
+			{"sku-ids", r.encode(nonNil(p.SKUIDs))},
+			{"image-urns", r.encode(nonNil(p.ImageURNs))},
 			{"offer-id", w.OfferID},
 			{"blocked-step", p.BlockedStep},
 			{"failed-step", p.FailedStep},
@@ -88,7 +95,7 @@ func (r *Reporter) outputs(views []view) ([][2]string, string) {
 	}
 	// The steps output is cut first: it gets what the others leave.
 	steps, kept := r.boundSteps(w.steps, outputsBudget-size(out)+outputSize("steps", "[]"))
-	out[7][1] = steps
+	out[slices.IndexFunc(out, func(kv [2]string) bool { return kv[0] == "steps" })][1] = steps
 	var said []string
 	if kept.steps < len(w.steps) {
 		said = append(said, fmt.Sprintf("steps keeps %d of %d steps", kept.steps, len(w.steps)))
@@ -156,10 +163,15 @@ func (r *Reporter) plainOutputs(outs [][2]string, views []view) {
 	if !r.blank {
 		r.print("")
 	}
+	image := slices.ContainsFunc(outs, func(kv [2]string) bool { return kv[0] == "image-version" && kv[1] != "" })
 	for _, kv := range outs {
 		switch kv[0] {
 		case "status", "offer-id", "operation-id", "submission-id", "started-at":
 			if kv[1] != "" || kv[0] == "status" {
+				r.print(kv[0] + ": " + kv[1])
+			}
+		case "image-version", "sku-ids", "image-urns":
+			if image {
 				r.print(kv[0] + ": " + kv[1])
 			}
 		}
@@ -187,7 +199,8 @@ func (w view) result(c cut) Result {
 	res := Result{
 		Status: w.Status, OperationID: id(w.OperationID), SubmissionID: id(w.SubmissionID), StartedAt: started, BlockedStep: id(w.BlockedStep), FailedStep: id(w.FailedStep),
 		PreviewLinks: w.preview, LiveLinks: w.live, Polls: w.Polls, ElapsedSeconds: int(w.Elapsed.Round(time.Second) / time.Second),
-		Message: w.headline,
+		Message:      w.headline,
+		ImageVersion: w.ImageVersion, SKUIDs: w.SKUIDs, ImageURNs: w.ImageURNs,
 	}
 	if c.message > 0 {
 		res.Message = cutUnits(res.Message, c.message)
@@ -227,6 +240,14 @@ func (r *Reporter) boundSteps(steps []StepOut, budget int) (string, keptSteps) {
 	n := sort.Search(len(capped), func(n int) bool { _, ok := fits(capped[:n+1]); return !ok })
 	text, _ := fits(capped[:n])
 	return text, keptSteps{n, keep}
+}
+
+// nonNil is ss, or an empty list for none: a JSON array output is [] then.
+func nonNil(ss []string) []string {
+	if ss == nil {
+		return []string{}
+	}
+	return ss
 }
 
 // encode is v as JSON, scrubbed.

@@ -366,6 +366,10 @@ func (r *Reporter) annotates(lvl string) bool {
 		return r.annotate >= config.AnnotateError
 	case "warning":
 		return r.annotate >= config.AnnotateWarning
+	case "notice":
+		// The gate's own notice (nothing was sent, as it is all done
+		// already) is annotated unless annotations are off.
+		return r.annotate > config.AnnotateNone
 	}
 	return r.annotate >= config.AnnotateInformation
 }

@@ -216,8 +216,8 @@ func TestNoCommandInjection(t *testing.T) {
 	if err != nil {
 		t.Fatalf("outputs unreadable: %v", err)
 	}
-	if len(outs) != 13 {
-		t.Errorf("outputs = %d; want 13 (no output was forged)", len(outs))
+	if len(outs) != 16 {
+		t.Errorf("outputs = %d; want 16 (no output was forged)", len(outs))
 	}
 	summary, _ := os.ReadFile(r.summary)
 	for _, bad := range []string{"<script", "<img", "](javascript", "\n::"} {
@@ -824,5 +824,67 @@ func TestOutputsWithinBudget(t *testing.T) {
 	}
 	if strings.Contains(r.out.String(), "Outputs cut") {
 		t.Errorf("a small gate's outputs were cut:\n%s", r.out.String())
+	}
+}
+
+// TestImageOutputs: an image release's facts are outputs in action.yml's
+// order (after started-at), JSON arrays even when empty, in results, and in
+// the summary; scrubbed like every output. A release already done ends with
+// its notice as a notice annotation, at the default threshold; not with
+// annotate: none.
+func TestImageOutputs(t *testing.T) {
+	r := newRunner(t, config.AnnotateWarning)
+	r.rep.Mask("s3cr3t-sig-value")
+	err := r.rep.Finish(verdict.Verdict{Status: verdict.Completed, OfferID: "contoso-vm", Kind: "product",
+		Notice:       "version 1.1.0 of plan contoso-gen2 is already published to live with this image; nothing was sent",
+		ImageVersion: "1.1.0", SKUIDs: []string{"contoso-gen2", "s3cr3t-sig-value"}, ImageURNs: []string{"contoso:contoso-vm:contoso-gen2:1.1.0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(r.output)
+	var names []string
+	for _, m := range regexp.MustCompile(`(?m)^([a-z-]+)<<`).FindAllStringSubmatch(string(raw), -1) {
+		names = append(names, m[1])
+	}
+	if got := strings.Join(names, " "); !strings.Contains(got, "started-at image-version sku-ids image-urns offer-id") {
+		t.Errorf("outputs in order %s; want the image ones after started-at", got)
+	}
+	outs, _ := runnertest.Outputs(r.output)
+	if outs["image-version"] != "1.1.0" || outs["sku-ids"] != `["contoso-gen2","***"]` || outs["image-urns"] != `["contoso:contoso-vm:contoso-gen2:1.1.0"]` {
+		t.Errorf("outputs %v", outs)
+	}
+	if !strings.Contains(outs["results"], `"image-version":"1.1.0","sku-ids":["contoso-gen2","***"]`) {
+		t.Errorf("results %s", outs["results"])
+	}
+	notices := 0
+	for _, c := range runnertest.Commands(r.out.String()) {
+		if c.Name == "notice" && strings.Contains(c.Message, "already published to live") {
+			notices++
+		}
+	}
+	summary, _ := os.ReadFile(r.summary)
+	if notices != 1 || !strings.Contains(string(summary), "image version `1.1.0` · SKUs `contoso-gen2`, `***` · URNs `contoso:contoso-vm:contoso-gen2:1.1.0`") {
+		t.Errorf("%d notices; summary:\n%s", notices, summary)
+	}
+	if strings.Contains(string(raw)+string(summary), "s3cr3t") {
+		t.Error("a masked value reached the outputs or summary")
+	}
+
+	plain := newRunner(t, config.AnnotateWarning)
+	if err := plain.rep.Finish(verdict.Verdict{Status: verdict.Completed, OfferID: "contoso-vm"}); err != nil {
+		t.Fatal(err)
+	}
+	if outs, _ := runnertest.Outputs(plain.output); outs["image-version"] != "" || outs["sku-ids"] != "[]" || outs["image-urns"] != "[]" || strings.Contains(outs["results"], "image-version") {
+		t.Errorf("without an image: outputs %v", outs)
+	}
+
+	off := newRunner(t, config.AnnotateNone)
+	if err := off.rep.Finish(verdict.Verdict{Status: verdict.Completed, Notice: "already done"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range runnertest.Commands(off.out.String()) {
+		if c.Name == "notice" {
+			t.Errorf("annotate none, yet %+v", c)
+		}
 	}
 }

@@ -43,6 +43,14 @@ func (s *Subject) Logf(format string, args ...any) {
 	s.logf(format, args...)
 }
 
+// Warn shows a warning of the gate's own about this subject (a check that
+// was skipped): an annotation in the runner, a line outside it.
+func (s *Subject) Warn(text string) {
+	s.r.mu.Lock()
+	defer s.r.mu.Unlock()
+	s.r.notify("warning", s.title("marketplace-gate"), inert(text), place{})
+}
+
 func (s *Subject) logf(format string, args ...any) {
 	for i, a := range args {
 		if str, ok := a.(string); ok {

@@ -69,6 +69,9 @@ func (w view) section(h, title string, budget int) string {
 	}
 	facts = append(facts, fmt.Sprintf("%d polls", w.Polls), "waited "+w.Elapsed.Round(time.Second).String())
 	fmt.Fprintf(&b, "%s\n\n", strings.Join(facts, " · "))
+	if image := w.imageFacts(); image != "" {
+		fmt.Fprintf(&b, "%s\n\n", image)
+	}
 
 	if !w.watched {
 		return b.String()
@@ -120,6 +123,29 @@ func (w view) section(h, title string, budget int) string {
 		b.WriteString(links)
 	}
 	return b.String()
+}
+
+// imageFacts is an image release's line of the section: the version, the
+// SKUs it went to and its URNs; "" for another verdict.
+func (w view) imageFacts() string {
+	if w.ImageVersion == "" {
+		return ""
+	}
+	codes := func(ss []string) string {
+		parts := make([]string, len(ss))
+		for i, s := range ss {
+			parts[i] = code(s, maxIDBytes)
+		}
+		return strings.Join(parts, ", ")
+	}
+	facts := []string{"image version " + code(w.ImageVersion, maxIDBytes)}
+	if len(w.SKUIDs) > 0 {
+		facts = append(facts, "SKUs "+codes(w.SKUIDs))
+	}
+	if len(w.ImageURNs) > 0 {
+		facts = append(facts, "URNs "+codes(w.ImageURNs))
+	}
+	return strings.Join(facts, " · ")
 }
 
 // linkLists renders the preview and live links within budget bytes.

@@ -453,7 +453,7 @@ func TestImageCPPDryRun(t *testing.T) {
 					doc = l
 				}
 			}
-			if !strings.Contains(doc, `"1.1.0":{"osVhdUrl":"https://contosoimages.blob.core.windows.net/vhds/contoso-vm-1.1.0-gen2.vhd?<redacted>"`) || !strings.Contains(doc, "Contoso's hardened Linux image.") {
+			if !strings.Contains(doc, `"1.1.0":{"osVhdUrl":"https://contosoimages.blob.core.windows.net/vhds/contoso-vm-1.1.0-gen2.vhd?REDACTED"`) || !strings.Contains(doc, "Contoso's hardened Linux image.") {
 				t.Errorf("the log's document %q; want the offer with 1.1.0, redacted", doc)
 			}
 			if res.Done != "" || res.Image == nil {
@@ -525,7 +525,7 @@ func TestImageCPPPutRefused(t *testing.T) {
 		})
 	}, simulator.WithIdle())
 	res, err := e.run(e.starter(config.StartPublish, "1.1.0", e.sas("contoso-vm-1.1.0-gen2.vhd")))
-	if err == nil || !strings.Contains(err.Error(), "PUT …/offers/contoso-vm was refused; nothing was written or published") || !strings.Contains(err.Error(), "Cannot read the VHD https://contosoimages.blob.core.windows.net/vhds/contoso-vm-1.1.0-gen2.vhd?<redacted>") {
+	if err == nil || !strings.Contains(err.Error(), "PUT …/offers/contoso-vm was refused; nothing was written or published") || !strings.Contains(err.Error(), "Cannot read the VHD https://contosoimages.blob.core.windows.net/vhds/contoso-vm-1.1.0-gen2.vhd?REDACTED") {
 		t.Fatalf("err %v; want the refusal, redacted", err)
 	}
 	if strings.Contains(err.Error(), "QuotedSecret") || e.publishes() != 0 {

@@ -37,23 +37,8 @@ func (s *Ingestion) Start(ctx context.Context, t config.Target, retry poll.Retry
 	}
 	var subs []ingestion.Submission
 	if product != "" {
-		err := send.read(ctx, func(ctx context.Context) (err error) {
-			subs, err = s.Client.Submissions(ctx, product)
-			return err
-		})
-		if apihttp.StatusOf(err) == http.StatusNotFound {
-			return Result{}, fmt.Errorf("product %s was not found (HTTP 404): check product-id, or pass external-id (the offer id); nothing was started", product)
-		}
-		if err != nil {
-			return Result{}, readFailed(fmt.Sprintf("reading the submissions of product %s", product), err)
-		}
-		for _, sub := range subs {
-			if st, _ := snapshot.ParseState(sub.Status); st == snapshot.StateRunning || st == snapshot.StateNotStarted && sub.Created != "" {
-				return Result{}, &BusyError{
-					Running: sub.Describe(),
-					Way:     fmt.Sprintf("Gate on it with product-id %s and since %s (or the job-id of its configure request)", product, sub.Created),
-				}
-			}
+		if subs, err = idleSubmissions(ctx, send, s.Client, product); err != nil {
+			return Result{}, err
 		}
 	}
 	doc, what, err := s.document(product, subs)
@@ -64,10 +49,49 @@ func (s *Ingestion) Start(ctx context.Context, t config.Target, retry poll.Retry
 	if s.DryRun {
 		return Result{Plan: request + ", then follow the job it starts"}, nil
 	}
+	var lost func(unsure string) error
+	if product == "" || s.Kind == config.StartConfigure && !publishes(doc) {
+		lost = func(unsure string) error {
+			return fmt.Errorf("%s, and without a product there is no submission to look for. Look at Partner Center before starting again: sending it twice could start two", unsure)
+		}
+	}
+	return configureOnce(ctx, send, s.Client, t, product, subs, doc, request, "the publish", lost)
+}
 
+// idleSubmissions lists the product's submissions, refusing (BusyError)
+// when one runs: another publish is in flight.
+func idleSubmissions(ctx context.Context, send sender, client *ingestion.Client, product string) ([]ingestion.Submission, error) {
+	var subs []ingestion.Submission
+	err := send.read(ctx, func(ctx context.Context) (err error) {
+		subs, err = client.Submissions(ctx, product)
+		return err
+	})
+	if apihttp.StatusOf(err) == http.StatusNotFound {
+		return nil, fmt.Errorf("product %s was not found (HTTP 404): check product-id, or pass external-id (the offer id); nothing was started", product)
+	}
+	if err != nil {
+		return nil, readFailed(fmt.Sprintf("reading the submissions of product %s", product), err)
+	}
+	for _, sub := range subs {
+		if st, _ := snapshot.ParseState(sub.Status); st == snapshot.StateRunning || st == snapshot.StateNotStarted && sub.Created != "" {
+			return nil, &BusyError{
+				Running: sub.Describe(),
+				Way:     fmt.Sprintf("Gate on it with product-id %s and since %s (or the job-id of its configure request)", product, sub.Created),
+			}
+		}
+	}
+	return subs, nil
+}
+
+// configureOnce sends doc (POST configure) with the rules of a start, and
+// returns the job to follow. When the answer is lost, the submission the
+// document makes is looked for (subs were listed before); lost, when set,
+// is the error instead: the document makes none to look for. what names
+// what the request starts, for the message of a lost answer.
+func configureOnce(ctx context.Context, send sender, client *ingestion.Client, t config.Target, product string, subs []ingestion.Submission, doc []byte, request, what string, lost func(unsure string) error) (Result, error) {
 	var job ingestion.JobStatus
 	at, tr, err := send.change(ctx, func(ctx context.Context) (err error) {
-		job, err = s.Client.Configure(ctx, doc)
+		job, err = client.Configure(ctx, doc)
 		return err
 	})
 	if err != nil && unsent(err) {
@@ -91,9 +115,9 @@ func (s *Ingestion) Start(ctx context.Context, t config.Target, retry poll.Retry
 	// The answer was lost, could not be read, or named no job: what the
 	// request started can only be found by the submission it makes, created
 	// since it was sent.
-	unsure := fmt.Sprintf("the publish may not have started: %s got no usable answer (%v)", request, err)
-	if product == "" || s.Kind == config.StartConfigure && !publishes(doc) {
-		return res, fmt.Errorf("%s, and without a product there is no submission to look for. Look at Partner Center before starting again: sending it twice could start two", unsure)
+	unsure := fmt.Sprintf("%s may not have started: %s got no usable answer (%v)", what, request, err)
+	if lost != nil {
+		return res, lost(unsure)
 	}
 	res.Target = config.Target{OfferID: t.OfferID, ProductID: product}
 	// What was listed before the request is not what it made, whatever the

@@ -69,6 +69,10 @@ type Verdict struct {
 	StartedAt time.Time
 	// Plan says what a dry run would have started.
 	Plan string
+	// Notice, on a completed verdict, says why nothing was sent: what was
+	// asked is already done (an image version already published). It is
+	// the verdict's headline, shown as a notice.
+	Notice string
 	// ImageVersion, SKUIDs and ImageURNs describe an image release (outputs
 	// image-version, sku-ids, image-urns); empty otherwise.
 	ImageVersion string
