@@ -293,7 +293,7 @@ func TestImageCPPAlreadyPublished(t *testing.T) {
 	for slot, where := range map[string]string{cpp.SlotProduction: "live", cpp.SlotPreview: "preview"} {
 		t.Run(slot, func(t *testing.T) {
 			e := newImageEnv(t, nil, simulator.WithIdle()) // 1.0.0 is live
-			if slot == cpp.SlotPreview { // in preview only
+			if slot == cpp.SlotPreview {                   // in preview only
 				e = newImageEnv(t, slotFromDraft(slot), simulator.WithIdle(), simulator.WithNeverPublished(simulator.Offer))
 			}
 			res, err := e.run(e.starter(config.StartPublish, simulator.PublishedVersion, simulator.CPPGen2SAS, simulator.CPPGen2DataSAS))
