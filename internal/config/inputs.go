@@ -59,7 +59,7 @@ func Inputs() []Input {
 		{Name: "stop-at-signoff", Default: "true", Description: "api: cpp. Succeed when the operation reaches publisher sign-off (preview ready, waiting for Go Live)."},
 		{Name: "cancel-on-interrupt", Default: "false", Description: "When the gate is stopped while waiting (the job cancelled, or a timeout-minutes ran out), also ask the API to cancel the publishing operation (cpp: POST …/offers/{offer}/cancel; product-ingestion: POST configure/{jobId}/cancel) before exiting."},
 		{Name: "annotate", Default: "warning", Description: "Lowest message level that becomes an annotation: error, warning, information or none."},
-		{Name: "demo", Description: "Run against the built-in simulator instead of the API, to try the action: a scenario (publish, blocked, live, failed, canceled, rejected, invalid), optionally followed by product-ingestion."},
+		{Name: "demo", Description: "Run against the built-in simulator instead of the API, to try the action: a scenario (publish, blocked, live, failed, canceled, rejected, invalid, or image: a VM image version released), optionally followed by product-ingestion."},
 	}
 }
 
