@@ -288,9 +288,7 @@ func Load(getenv Getenv) (Config, error) {
 	if c.InitialInterval, err = parseDuration("initial-interval", cmp.Or(in("initial-interval"), facts.interval)); err != nil {
 		return c, err
 	}
-	// The limit is the service's; a loopback api-url (the demo's simulator,
-	// a local stand-in) has none, and the warning would only be noise there.
-	if c.API == APIProductIngestion && c.InitialInterval < IngestionInterval && !isLoopback(c.APIURL.Hostname()) {
+	if c.API == APIProductIngestion && c.InitialInterval < IngestionInterval {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("initial-interval %s is below the product-ingestion API's limit of one status request a minute: expect throttling (429), which the gate waits out", c.InitialInterval))
 	}
 	if c.MaxInterval, err = parseDuration("max-interval", in("max-interval")); err != nil {

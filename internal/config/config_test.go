@@ -299,11 +299,6 @@ func TestIntervalPerAPI(t *testing.T) {
 	if err != nil || c.InitialInterval != 10*time.Second || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "one status request a minute") {
 		t.Errorf("product-ingestion, 10s: %v, warnings %q, %v", c.InitialInterval, c.Warnings, err)
 	}
-	ingest["api-url"] = "http://127.0.0.1:8080/rp/product-ingestion"
-	if c, err = Load(env(with(ingest))); err != nil || len(c.Warnings) != 0 {
-		t.Errorf("product-ingestion on loopback, 10s: warnings %q, %v", c.Warnings, err)
-	}
-	delete(ingest, "api-url")
 	c, err = Load(env(with(map[string]string{"initial-interval": "5s"})))
 	if err != nil || c.InitialInterval != 5*time.Second || len(c.Warnings) != 0 {
 		t.Errorf("cpp, 5s: %v, warnings %q, %v", c.InitialInterval, c.Warnings, err)
