@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"unicode"
 
 	"github.com/marketplace-gate/marketplace-gate/internal/apihttp"
 	"github.com/marketplace-gate/marketplace-gate/internal/arm"
@@ -22,62 +21,19 @@ type GalleryImageVersionID struct {
 // galleryIDShape is the id as the inputs' docs spell it.
 const galleryIDShape = "/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.Compute/galleries/{gallery}/images/{definition}/versions/{version}"
 
-// ParseGalleryImageVersionID reads input gallery-image-version-id. Segment
-// names are matched without case, as ARM does; one trailing slash and
-// surrounding white space are dropped. The error names the input and says
-// what is wrong.
+// ParseGalleryImageVersionID reads input gallery-image-version-id with the
+// inputs' own parser (config validated it already; one parser, one set of
+// rules), and names one image version: Major.Minor.Patch, not "latest".
+// The error names the input and says what is wrong.
 func ParseGalleryImageVersionID(s string) (GalleryImageVersionID, error) {
-	bad := func(reason string, args ...any) error {
-		return fail(RuleGalleryID, fmt.Sprintf("gallery-image-version-id %q is not a Compute Gallery image version id ("+galleryIDShape+"): ", clip(s))+fmt.Sprintf(reason, args...))
+	g, err := config.ParseGalleryImageVersionID(strings.TrimSpace(s))
+	if err == nil && !config.IsImageVersion(g.Version) {
+		err = fmt.Errorf("the version %q is not Major.Minor.Patch (such as 1.0.0): name one image version", clip(g.Version))
 	}
-	trimmed := strings.TrimSuffix(strings.TrimSpace(s), "/")
-	if trimmed == "" {
-		return GalleryImageVersionID{}, bad("it is empty")
+	if err != nil {
+		return GalleryImageVersionID{}, fail(RuleGalleryID, fmt.Sprintf("gallery-image-version-id %q is not a Compute Gallery image version id (%s): %v", clip(s), galleryIDShape, err))
 	}
-	if !strings.HasPrefix(trimmed, "/") {
-		return GalleryImageVersionID{}, bad("it does not start with /subscriptions/")
-	}
-	parts := strings.Split(trimmed[1:], "/")
-	names := []string{"subscriptions", "resourceGroups", "providers", "galleries", "images", "versions"}
-	what := []string{"subscription id", "resource group name", "", "gallery name", "image definition name", "version"}
-	for i := 0; i < len(parts) && i/2 < len(names); i += 2 {
-		if want := names[i/2]; !strings.EqualFold(parts[i], want) {
-			return GalleryImageVersionID{}, bad("it has %q where %q belongs", clip(parts[i]), want)
-		}
-		if i+1 >= len(parts) {
-			break
-		}
-		v := parts[i+1]
-		if i/2 == 2 {
-			if !strings.EqualFold(v, "Microsoft.Compute") {
-				return GalleryImageVersionID{}, bad("it names provider %q, not Microsoft.Compute", clip(v))
-			}
-			continue
-		}
-		if v == "" {
-			return GalleryImageVersionID{}, bad("the %s is empty", what[i/2])
-		}
-		if strings.ContainsFunc(v, func(r rune) bool {
-			return unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune(`?#%\`, r)
-		}) {
-			return GalleryImageVersionID{}, bad("the %s holds a character an Azure name cannot have", what[i/2])
-		}
-	}
-	switch {
-	case strings.Contains(trimmed, "//") || strings.HasSuffix(trimmed, "/"):
-		return GalleryImageVersionID{}, bad("it has an empty segment (two slashes in a row)")
-	case len(parts) == 10:
-		return GalleryImageVersionID{}, bad("it names an image definition, not one of its versions: add /versions/<version>")
-	case len(parts) == 8:
-		return GalleryImageVersionID{}, bad("it names a gallery, not an image version: add /images/<definition>/versions/<version>")
-	case len(parts) != 12:
-		return GalleryImageVersionID{}, bad("it has %d segments, not 12", len(parts))
-	}
-	id := GalleryImageVersionID{Subscription: parts[1], ResourceGroup: parts[3], Gallery: parts[7], Image: parts[9], Version: parts[11]}
-	if !config.IsImageVersion(id.Version) {
-		return GalleryImageVersionID{}, bad("the version %q is not Major.Minor.Patch (such as 1.0.0): name one image version", clip(id.Version))
-	}
-	return id, nil
+	return GalleryImageVersionID{Subscription: g.Subscription, ResourceGroup: g.ResourceGroup, Gallery: g.Gallery, Image: g.Image, Version: g.Version}, nil
 }
 
 // String is the id with ARM's spelling of the segment names.

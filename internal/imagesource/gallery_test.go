@@ -19,6 +19,8 @@ const (
 	idHead = "gallery-image-version-id %q is not a Compute Gallery image version id (/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.Compute/galleries/{gallery}/images/{definition}/versions/{version}): "
 )
 
+// TestParseGalleryImageVersionID: the inputs' parser decides (config), and
+// the error names the input; "latest" is no image version.
 func TestParseGalleryImageVersionID(t *testing.T) {
 	want := GalleryImageVersionID{Subscription: sub, ResourceGroup: "rg-images", Gallery: "gal", Image: "ubuntu", Version: "1.2.3"}
 	for _, in := range []string{
@@ -36,21 +38,21 @@ func TestParseGalleryImageVersionID(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct{ in, reason string }{
-		{"", "it is empty"},
+		{"", "it does not start with /subscriptions/"},
 		{"subscriptions/" + sub, "it does not start with /subscriptions/"},
-		{defID, "it names an image definition, not one of its versions: add /versions/<version>"},
-		{defID + "/", "it names an image definition, not one of its versions: add /versions/<version>"},
-		{"/subscriptions/" + sub + "/resourceGroups/rg-images/providers/Microsoft.Compute/galleries/gal", "it names a gallery, not an image version: add /images/<definition>/versions/<version>"},
-		{galID + "//", "it has an empty segment (two slashes in a row)"},
-		{galID + "/x//y", "it has an empty segment (two slashes in a row)"},
-		{"/subscriptions/" + sub + "/resourceGroups//providers/Microsoft.Compute/galleries/gal/images/ubuntu/versions/1.2.3", "the resource group name is empty"},
-		{"/subscriptions/" + sub + "/resourceGroups/rg/providers/Microsoft.Storage/galleries/gal/images/ubuntu/versions/1.2.3", `it names provider "Microsoft.Storage", not Microsoft.Compute`},
-		{"/subscriptions/" + sub + "/resourceGroups/rg/providers/Microsoft.Compute/images/gal/images/ubuntu/versions/1.2.3", `it has "images" where "galleries" belongs`},
+		{defID, "it ends before /versions/"},
+		{defID + "/", "it ends before /versions/"},
+		{"/subscriptions/" + sub + "/resourceGroups/rg-images/providers/Microsoft.Compute/galleries/gal", "it ends before /images/"},
+		{galID + "//", "it goes on past the version: /"},
+		{galID + "/x//y", "it goes on past the version: /x//y"},
+		{"/subscriptions/" + sub + "/resourceGroups//providers/Microsoft.Compute/galleries/gal/images/ubuntu/versions/1.2.3", "it has no resource group name after /resourceGroups/"},
+		{"/subscriptions/" + sub + "/resourceGroups/rg/providers/Microsoft.Storage/galleries/gal/images/ubuntu/versions/1.2.3", `its provider is "Microsoft.Storage", not Microsoft.Compute`},
+		{"/subscriptions/" + sub + "/resourceGroups/rg/providers/Microsoft.Compute/images/gal/images/ubuntu/versions/1.2.3", `it has "images" where galleries belongs`},
 		{"/subscriptions/" + sub + "/resourceGroups/rg/providers/Microsoft.Compute/galleries/gal/images/ubuntu/versions/latest", `the version "latest" is not Major.Minor.Patch (such as 1.0.0): name one image version`},
-		{"/subscriptions/" + sub + "/resourceGroups/rg/providers/Microsoft.Compute/galleries/g al/images/ubuntu/versions/1.2.3", "the gallery name holds a character an Azure name cannot have"},
-		{"/subscriptions/" + sub + "/resourceGroups/rg/providers/Microsoft.Compute/galleries/gal/images/ub?x=1/versions/1.2.3", "the image definition name holds a character an Azure name cannot have"},
-		{galID + "/extra/x", "it has 14 segments, not 12"},
-		{"/subscriptions", "it has 1 segments, not 12"},
+		{"/subscriptions/" + sub + "/resourceGroups/rg/providers/Microsoft.Compute/galleries/g al/images/ubuntu/versions/1.2.3", "it contains white space, a control character or a backslash"},
+		{"/subscriptions/" + sub + "/resourceGroups/rg/providers/Microsoft.Compute/galleries/gal/images/ub?x=1/versions/1.2.3", "it carries a query or a fragment"},
+		{galID + "/extra/x", "it goes on past the version: /extra/x"},
+		{"/subscriptions", "it has no subscription name after /subscriptions/"},
 	} {
 		_, err := ParseGalleryImageVersionID(tc.in)
 		var e *Error
