@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +30,7 @@ import (
 	"github.com/marketplace-gate/marketplace-gate/internal/auth"
 	"github.com/marketplace-gate/marketplace-gate/internal/config"
 	"github.com/marketplace-gate/marketplace-gate/internal/cpp"
+	"github.com/marketplace-gate/marketplace-gate/internal/imageplan"
 	"github.com/marketplace-gate/marketplace-gate/internal/ingestion"
 	"github.com/marketplace-gate/marketplace-gate/internal/runnertest"
 	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
@@ -44,7 +46,6 @@ var notOurs = map[string]string{
 	"pcv1-products-delete-204-empty.json":             "a DELETE: the gate deletes nothing",
 	"pcv1-products-filter-by-externalid-200.json":     "older-API product entries (externalIDs list, bare GUID id); the gate looks products up on the graph API, whose entries carry identity.externalId. The list envelope is covered by the pcv1 pages and the not-found file",
 	"pcv1-products-filter-by-externalid-bitnami.json": "as pcv1-products-filter-by-externalid-200.json: an older-API product entry",
-	"pi-resource-tree-product-draft-cloudpub.json":    "GET resource-tree: the gate never reads it (a publish posts the draft submission from GET submission)",
 }
 
 // replay is one recorded answer: a wrapper's status, headers and body, or a
@@ -443,6 +444,39 @@ var cases = map[string]func(t *testing.T){
 			t.Error("entries before the bound were taken")
 		}
 	},
+	"pi-resource-tree-product-draft-cloudpub.json": func(t *testing.T) {
+		// An image release reads the draft tree: mixed $schema hosts, a
+		// two-part plan reference, two SKUs.
+		body, err := piClient(serve(t, load(t, "pi-resource-tree-product-draft-cloudpub.json", http.StatusOK))).ResourceTree(context.Background(), "ffffffff-ffff-ffff-ffff-ffffffffffff", "draft")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tree, err := imageplan.ParseTree(body)
+		if err != nil || tree.Product() != "product/ffffffff-ffff-ffff-ffff-ffffffffffff" || tree.OfferID() != "example-product" || tree.DraftSubmission() != "submission/ffffffff-ffff-ffff-ffff-ffffffffffff/0" {
+			t.Fatalf("tree: product %q offer %q draft %q, %v", tree.Product(), tree.OfferID(), tree.DraftSubmission(), err)
+		}
+		sas := &imageplan.SAS{OSDisk: "https://contoso.blob.core.windows.net/vhds/os.vhd?sv=2024-08-04&sp=rl&sig=c2lnbmF0dXJl"}
+		release := imageplan.Release{PlanID: "plan-1", Version: "2.1.0", Source: imageplan.Source{SAS: sas}, IfExists: imageplan.SkipIfIdentical}
+		if _, err := imageplan.Prepare(release, imageplan.Trees{Draft: tree}); err == nil || !strings.Contains(err.Error(), "has 2 SKUs") {
+			t.Errorf("two SKUs, no image-types: %v", err)
+		}
+		release.ImageTypes = []imageplan.ImageType{imageplan.X64Gen2}
+		// With the draft alone, its 2.0.0 was never published: a second new
+		// image for x64Gen2 is refused.
+		if _, err := imageplan.Prepare(release, imageplan.Trees{Draft: tree}); err == nil || !strings.Contains(err.Error(), "never published") {
+			t.Errorf("a second unpublished version: %v", err)
+		}
+		// Once the same tree is live, 2.0.0 is published and 2.1.0 is added.
+		change, err := imageplan.Prepare(release, imageplan.Trees{Draft: tree, Live: tree})
+		if err != nil || change.Outcome != imageplan.Add || !slices.Equal(change.SKUIDs, []string{"plan-1"}) {
+			t.Fatalf("a new version for x64Gen2: %+v, %v", change, err)
+		}
+		// The version already there (2.0.0) with another image is refused.
+		release.Version = "2.0.0"
+		if _, err := imageplan.Prepare(release, imageplan.Trees{Draft: tree, Live: tree}); err == nil || !strings.Contains(err.Error(), "different image") {
+			t.Errorf("2.0.0 with another image: %v", err)
+		}
+	},
 	// --- Cloud Partner Portal ---------------------------------------------
 	"cpp-offers-list-200-array-not-value.json": func(t *testing.T) {
 		r := load(t, "cpp-offers-list-200-array-not-value.json", http.StatusOK)
@@ -479,6 +513,23 @@ var cases = map[string]func(t *testing.T){
 		}
 		if st, ok := snapshot.ParseState(offers[0].Status); !ok || st != snapshot.StateWaitingReview {
 			t.Errorf("waitingForPublisherReview reads as %s %v", st, ok)
+		}
+		// An image release reads the offer to PUT it back with If-Match: this
+		// body carries no eTag (nor its recording an ETag header), so the
+		// offer is refused before any PUT, never written without one.
+		if _, _, err := cppClient(serve(t, load(t, "cpp-offer-put-200-vm-offer-waitingForPublisherReview.json", http.StatusOK))).Offer(context.Background(), "test-publisher", "test-vm"); !errors.Is(err, cpp.ErrNoETag) {
+			t.Errorf("an offer with no ETag: %v", err)
+		}
+		// Its plan takes a new version next to 1.0.1; 1.0.1 with another VHD is refused.
+		body := load(t, "cpp-offer-put-200-vm-offer-waitingForPublisherReview.json", 0).body
+		sas := &imageplan.SAS{OSDisk: "https://contoso.blob.core.windows.net/vhds/os.vhd?sv=2024-08-04&sp=rl&sig=c2lnbmF0dXJl"}
+		release := imageplan.Release{PlanID: "contososkuidentifier", Version: "1.0.2", Source: imageplan.Source{SAS: sas}, IfExists: imageplan.SkipIfIdentical}
+		if change, err := imageplan.PrepareCPP(release, imageplan.CPPOffers{Draft: body, Live: body}); err != nil || change.Outcome != imageplan.Add {
+			t.Errorf("1.0.2: %+v, %v", change, err)
+		}
+		release.Version = "1.0.1"
+		if _, err := imageplan.PrepareCPP(release, imageplan.CPPOffers{Draft: body, Live: body}); err == nil || !strings.Contains(err.Error(), "different image") {
+			t.Errorf("1.0.1 with another VHD: %v", err)
 		}
 		subs, _ := cpp.DecodeSubmissions(load(t, "cpp-offer-put-200-vm-offer-waitingForPublisherReview.json", 0).body)
 		if at, ok := subs[0].Changed(); !ok || at.Format(time.RFC3339Nano) != "2022-06-01T05:41:25.9695742Z" {
