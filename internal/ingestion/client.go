@@ -93,16 +93,31 @@ func (c *Client) Configure(ctx context.Context, doc []byte) (JobStatus, error) {
 }
 
 // ProductByExternalID is the one product whose external id is externalID.
-// None is an error that says so; the first is taken if several answer.
+// The answer is filtered again here (without case, as the service matches):
+// a filter the service ignored, or several products answering, must not
+// make the gate act on another offer. None, or more than one, is an error.
 func (c *Client) ProductByExternalID(ctx context.Context, externalID string) (Product, error) {
 	products, err := c.ProductsByExternalID(ctx, externalID)
 	if err != nil {
 		return Product{}, err
 	}
-	if len(products) == 0 || products[0].DurableID() == "" {
-		return Product{}, fmt.Errorf("external-id %q names no product in this Partner Center account: check the offer id, or pass product-id", externalID)
+	var found []Product
+	for _, p := range products {
+		if strings.EqualFold(p.Identity.ExternalID, externalID) && p.DurableID() != "" {
+			found = append(found, p)
+		}
 	}
-	return products[0], nil
+	switch len(found) {
+	case 0:
+		return Product{}, fmt.Errorf("external-id %q names no product in this Partner Center account: check the offer id, or pass product-id", externalID)
+	case 1:
+		return found[0], nil
+	}
+	ids := make([]string, len(found))
+	for i, p := range found {
+		ids[i] = p.ID
+	}
+	return Product{}, fmt.Errorf("external-id %q names %d products (%s): pass product-id to say which", externalID, len(found), strings.Join(ids, ", "))
 }
 
 // CancelJob asks the API to cancel a configure job (POST configure/{jobId}/cancel).
