@@ -323,5 +323,11 @@ func clip(s string) string {
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
+	// Cut before the word the limit falls in, not through it: a secret the
+	// server echoed (a client secret, a SAS signature) has no spaces, and
+	// half of one would no longer match its mask.
+	if sp := strings.LastIndexByte(s[:cut], ' '); sp >= maxDetail/2 {
+		cut = sp
+	}
 	return s[:cut] + "…"
 }

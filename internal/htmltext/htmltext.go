@@ -87,8 +87,10 @@ func clean(s string) string {
 	var b strings.Builder
 	b.Grow(min(len(s), MaxLen))
 	n := 0
+	cut := false
 	put := func(r rune) bool {
 		if n >= MaxLen {
+			cut = r != ' '
 			b.WriteString("…")
 			return false
 		}
@@ -115,5 +117,15 @@ func clean(s string) string {
 			break
 		}
 	}
-	return b.String()
+	out := b.String()
+	if cut {
+		// The limit fell inside a word: cut before it instead. A secret the
+		// server echoed has no spaces, and half of one would no longer
+		// match its mask when the reporter scrubs the text.
+		kept := strings.TrimSuffix(out, "…")
+		if sp := strings.LastIndexByte(kept, ' '); sp >= len(kept)/2 {
+			out = kept[:sp] + "…"
+		}
+	}
+	return out
 }

@@ -888,3 +888,18 @@ func TestImageOutputs(t *testing.T) {
 		}
 	}
 }
+
+// TestServerTextShowsNoSASQuery: a SAS URI quoted in server text loses its
+// query (signature and all); the blob's path stays; other URLs keep theirs.
+func TestServerTextShowsNoSASQuery(t *testing.T) {
+	for in, want := range map[string]string{
+		"copy failed: https://acct.blob.core.windows.net/vhds/os.vhd?sv=2024-08-04&sp=rl&sig=AbC%2Bd12345 (403)": "copy failed: https://acct.blob.core.windows.net/vhds/os.vhd?REDACTED (403)",
+		"two: https://a/x.vhd?SIG=one1234567 and https://b/y.vhd?se=2027&sig=two1234567.":                        "two: https://a/x.vhd?REDACTED and https://b/y.vhd?REDACTED",
+		"token sv=2024&sig=bare123456 here":                  "token sv=2024&?REDACTED here",
+		"see https://learn.microsoft.com/azure?tab=overview": "see https://learn.microsoft.com/azure?tab=overview",
+	} {
+		if got := inert(in); got != want {
+			t.Errorf("inert(%q)\n= %q\nwant %q", in, got, want)
+		}
+	}
+}

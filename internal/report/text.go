@@ -15,7 +15,47 @@ import (
 // with a zero-width joiner so it shows the same but is no command.
 func inert(s string) string {
 	s = htmltext.Text(strings.ToValidUTF8(s, ""))
-	return strings.ReplaceAll(s, "##[", "#\u2060#[")
+	return redactSAS(strings.ReplaceAll(s, "##[", "#\u2060#["))
+}
+
+// sasRedacted replaces a SAS query string in server text.
+const sasRedacted = "?REDACTED"
+
+// redactSAS replaces the query string of every URL in s that carries a SAS
+// signature (sig=) with "?REDACTED", keeping the path, so a reader sees
+// which blob: a server that quotes a SAS URI in a message (a copy that
+// failed, a validation error) must not show it. Every signature is masked
+// too; this hides the rest of the query. Text without "sig=" is returned
+// as it is, at the cost of one search.
+func redactSAS(s string) string {
+	lower := strings.ToLower(s)
+	if !strings.Contains(lower, "sig=") {
+		return s
+	}
+	var b strings.Builder
+	from := 0
+	for {
+		i := strings.Index(lower[from:], "sig=")
+		if i < 0 {
+			break
+		}
+		i += from
+		// The query this sig= belongs to starts at the last ? of its word.
+		start := strings.LastIndexFunc(s[:i], unicode.IsSpace) + 1
+		q := strings.LastIndexByte(s[start:i], '?')
+		end := i + strings.IndexFunc(s[i:], func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(`"'<>)]}`, r) })
+		if end < i {
+			end = len(s)
+		}
+		if q < 0 {
+			q = i - start // a bare SAS token: from sig= on
+		}
+		b.WriteString(s[from : start+q])
+		b.WriteString(sasRedacted)
+		from = end
+	}
+	b.WriteString(s[from:])
+	return b.String()
 }
 
 // inertPath is a path of the user's made safe for one log line as inert
