@@ -13,6 +13,7 @@ import (
 	"github.com/marketplace-gate/marketplace-gate/internal/imagesource"
 	"github.com/marketplace-gate/marketplace-gate/internal/ingestion"
 	"github.com/marketplace-gate/marketplace-gate/internal/poll"
+	"github.com/marketplace-gate/marketplace-gate/internal/snapshot"
 )
 
 // ImageIngestion starts an image release on the product-ingestion API: a
@@ -47,6 +48,13 @@ type ImageIngestion struct {
 // configure job, or nothing when the version is already where it was asked
 // to go.
 func (s *ImageIngestion) Start(ctx context.Context, t config.Target, retry poll.Retry) (Result, error) {
+	// An API's answer may quote a SAS URI sent (a refusal, a lost answer):
+	// nothing returned shows a SAS query, as with the CPP release.
+	res, err := s.start(ctx, t, retry)
+	return scrubResult(res), scrubError(err)
+}
+
+func (s *ImageIngestion) start(ctx context.Context, t config.Target, retry poll.Retry) (Result, error) {
 	send := sender{retry: retry}
 	gallery, err := s.checkSource()
 	if err != nil {
@@ -175,6 +183,12 @@ func (s *ImageIngestion) trees(ctx context.Context, send sender, product string,
 		if !ok {
 			continue
 		}
+		// Only a target whose newest submission succeeded holds what was
+		// published there; a failed one's tree proves nothing (the version
+		// is then treated as unpublished, and sent again).
+		if st, _ := snapshot.ParseState(sub.Status); st != snapshot.StateCompleted || !strings.EqualFold(sub.Result, "succeeded") {
+			continue
+		}
 		at[i], _ = sub.CreatedAt()
 		tree, err := s.readTree(ctx, send, product, target)
 		if err != nil {
@@ -208,7 +222,16 @@ func (s *ImageIngestion) readTree(ctx context.Context, send sender, product, tar
 	for _, sig := range imageplan.Signatures(body) {
 		s.mask(sig)
 	}
-	return imageplan.ParseTree(body)
+	tree, err := imageplan.ParseTree(body)
+	if err != nil {
+		return nil, err
+	}
+	// A tree is evidence only of the target it says it is: a draft tree
+	// answered for preview would pass a version that was never published.
+	if !strings.EqualFold(tree.Target, target) {
+		return nil, fmt.Errorf("GET resource-tree?targetType=%s answered a tree whose target is %q, not %s: it says nothing about %s", target, tree.Target, target, target)
+	}
+	return tree, nil
 }
 
 // checkGallery reads the gallery image version and its definition from
