@@ -135,6 +135,11 @@ func (r *cppImage) prepare(draft []byte) (*imageplan.CPPChange, error) {
 func (r *cppImage) nothingToAdd(ctx context.Context, change *imageplan.CPPChange) (Result, error) {
 	img := imageOf(change, r.Publisher)
 	if change.Outcome == imageplan.Published || r.Kind != config.StartPublish {
+		if r.DryRun {
+			// A dry run never ends completed: a later step gating on
+			// status completed must not act on one.
+			return Result{Plan: "nothing: " + change.Notice(), Image: img}, nil
+		}
 		return Result{Done: change.Notice(), Image: img}, nil
 	}
 	r.say("version %s of plan %s is already in the draft of offer %s with this image: no PUT; publishing the draft as is", change.Release.Version, change.Release.PlanID, r.offer)
@@ -157,11 +162,18 @@ func (r *cppImage) dryRun(change *imageplan.CPPChange, etag string) (Result, err
 	} else {
 		plan += " in the draft, and nothing more (start: add-image)"
 	}
-	doc, err := imageplan.Redact(change.Offer)
+	// Only the entry added is shown: the rest of the offer goes back as
+	// read, and may hold credentials of its own (a lead destination's
+	// storage connection string) that no log should show.
+	luns := []map[string]string{}
+	for _, d := range v.Source.SAS.DataDisks {
+		luns = append(luns, map[string]string{"lunVhdUrl": imageplan.RedactText(d)})
+	}
+	entry, err := json.Marshal(map[string]any{v.Version: map[string]any{"osVhdUrl": imageplan.RedactText(v.Source.SAS.OSDisk), "lunVhdDetails": luns}})
 	if err != nil {
 		return Result{}, fmt.Errorf("dry run: %w", err)
 	}
-	r.say("Dry run: the offer the PUT would send (SAS query strings redacted): %s", doc)
+	r.say("Dry run: the PUT would send the offer as read, with this entry added to plan %s's microsoft-azure-virtualmachines.vmImages (SAS query strings redacted): %s", v.PlanID, entry)
 	return Result{Plan: plan, Image: imageOf(change, r.Publisher)}, nil
 }
 
