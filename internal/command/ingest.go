@@ -169,6 +169,10 @@ type ingestionProduct struct {
 	// followedTarget is the target of the entry followed: one id can stand
 	// under two (a go-live leaves preview and live on one submission).
 	followedTarget string
+	// byList is set once GET submission/{id} answered with the entry under
+	// another target: from then on the list alone is read, one request a
+	// poll (the API allows one status request a minute).
+	byList bool
 }
 
 func (p *ingestionProduct) begin() string {
@@ -233,6 +237,13 @@ func (p *ingestionProduct) fetch(ctx context.Context) (snapshot.Operation, error
 
 // current fetches the followed submission by its id.
 func (p *ingestionProduct) current(ctx context.Context, productID string) (snapshot.Operation, error) {
+	if p.byList {
+		subs, err := p.client.Submissions(ctx, productID)
+		if err != nil {
+			return snapshot.Operation{}, err
+		}
+		return p.own(subs, productID, p.followedTarget)
+	}
 	ref, _ := ingestion.ParseSubmissionID(p.followed)
 	sub, err := p.client.Submission(ctx, productID, ref.Number)
 	if apihttp.StatusOf(err) == http.StatusNotFound {
@@ -249,16 +260,23 @@ func (p *ingestionProduct) current(ctx context.Context, productID string) (snaps
 		if err != nil {
 			return snapshot.Operation{}, err
 		}
-		own, ok := ingestion.Entry(subs, p.followed, p.target)
-		if !ok {
-			own, ok = ingestion.Entry(subs, p.followed, p.followedTarget)
-		}
-		if !ok {
-			return snapshot.Operation{}, fmt.Errorf("submission %s answers as a %s submission, and product %s no longer lists it for %s: it was superseded by a newer publish", p.followed, sub.Target.TargetType, productID, p.followedTarget)
-		}
-		sub = own
+		p.byList = true
+		return p.own(subs, productID, sub.Target.TargetType)
 	}
 	return sub.Snapshot(), nil
+}
+
+// own is the followed submission's entry under its own target in the
+// product's list: that entry decides, not another target's of the same id.
+func (p *ingestionProduct) own(subs []ingestion.Submission, productID, answered string) (snapshot.Operation, error) {
+	own, ok := ingestion.Entry(subs, p.followed, p.target)
+	if !ok {
+		own, ok = ingestion.Entry(subs, p.followed, p.followedTarget)
+	}
+	if !ok {
+		return snapshot.Operation{}, fmt.Errorf("submission %s answers as a %s submission, and product %s no longer lists it for %s: it was superseded by a newer publish", p.followed, answered, productID, p.followedTarget)
+	}
+	return own.Snapshot(), nil
 }
 
 // stale says once why the gate waits: the newest submission predates since.
