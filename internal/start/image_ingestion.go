@@ -298,12 +298,13 @@ func (s *ImageIngestion) document(c *imageplan.Change, subs []ingestion.Submissi
 }
 
 // verifier reads the plan back once the job passed and proves the version
-// is there with the source sent: the draft, and after a publish the preview
-// too (the job ends once the preview is ready).
+// is there with the source sent: in the draft after an add-image, in the
+// preview after a publish (the job ends once the preview is ready; what
+// preview holds is what was asked for, so the draft is not read too).
 func (s *ImageIngestion) verifier(send sender, product string, c *imageplan.Change) func(context.Context) error {
 	targets := []string{imageplan.Draft}
 	if s.Kind == config.StartPublish {
-		targets = append(targets, imageplan.Preview)
+		targets = []string{imageplan.Preview}
 	}
 	return func(ctx context.Context) error {
 		for _, target := range targets {
