@@ -1,6 +1,8 @@
 package imageplan
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -109,5 +111,18 @@ func TestFindSASAndSignatures(t *testing.T) {
 	}
 	if got := Signatures([]byte("<html>https://a/b.vhd?SIG=SECRETplainAAAAAA</html>")); len(got) != 1 || got[0] != "SECRETplainAAAAAA" {
 		t.Fatalf("%q", got)
+	}
+}
+
+// TestRedactError: the text loses the SAS query, the error stays reachable.
+func TestRedactError(t *testing.T) {
+	inner := errors.New("PUT failed for https://a.blob.core.windows.net/v/x.vhd?sv=1&sig=Secret123456")
+	err := RedactError(fmt.Errorf("wrapped: %w", inner))
+	if strings.Contains(err.Error(), "Secret123456") || !strings.Contains(err.Error(), "x.vhd?"+Redacted) || !errors.Is(err, inner) {
+		t.Errorf("%v (is inner: %v)", err, errors.Is(err, inner))
+	}
+	plain := errors.New("no URI here")
+	if RedactError(plain) != plain || RedactError(nil) != nil {
+		t.Error("an error without a SAS query, or nil, is returned as it is")
 	}
 }

@@ -11,10 +11,11 @@ import (
 // names it in a technical configuration's skus and vmImages.
 type ImageType string
 
+// The spellings are the inputs' (config): one list of image types.
 const (
-	X64Gen1   ImageType = "x64Gen1"
-	X64Gen2   ImageType = "x64Gen2"
-	Arm64Gen2 ImageType = "arm64Gen2"
+	X64Gen1   ImageType = config.ImageTypeX64Gen1
+	X64Gen2   ImageType = config.ImageTypeX64Gen2
+	Arm64Gen2 ImageType = config.ImageTypeARM64Gen2
 )
 
 // imageTypes are the image types there are, in the order messages list them.
@@ -138,6 +139,19 @@ type redactedError struct {
 
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
+
+// RedactError is err with no SAS query string in its text (RedactText),
+// still unwrapping to err for errors.Is/As; err itself when its text has
+// none, and nil for nil.
+func RedactError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if msg := RedactText(err.Error()); msg != err.Error() {
+		return &redactedError{msg: msg, err: err}
+	}
+	return err
+}
 
 // errorf builds every error of this package: the message goes through
 // RedactText whole, so no value put in it (an id read from a tree, an input)

@@ -63,11 +63,12 @@ func (id GalleryImageVersionID) Matches(resourceID string) bool {
 	return strings.EqualFold(id.String(), other.String())
 }
 
-// The image types Partner Center takes (technical configuration imageType).
+// The image types Partner Center takes (technical configuration imageType),
+// spelled as the inputs spell them (config).
 const (
-	X64Gen1   = "x64Gen1"
-	X64Gen2   = "x64Gen2"
-	Arm64Gen2 = "arm64Gen2"
+	X64Gen1   = config.ImageTypeX64Gen1
+	X64Gen2   = config.ImageTypeX64Gen2
+	Arm64Gen2 = config.ImageTypeARM64Gen2
 )
 
 // imageTypes maps each image type to the definition it needs.

@@ -396,16 +396,6 @@ func scrubResult(res Result) Result {
 	return res
 }
 
-// scrubbed is an error whose text has no SAS query string, while what it
-// wraps stays reachable for errors.As.
-type scrubbed struct {
-	msg string
-	err error
-}
-
-func (e *scrubbed) Error() string { return e.msg }
-func (e *scrubbed) Unwrap() error { return e.err }
-
 // scrubError cleans err's text, and the texts of a refusal that the gate
 // shows on their own (a 422's reasons, what runs), of SAS query strings:
 // an API's answer may quote a VHD's URL.
@@ -418,18 +408,11 @@ func scrubError(err error) error {
 		for i, m := range rej.Messages {
 			rej.Messages[i] = imageplan.RedactText(m)
 		}
-		if rej.Err != nil {
-			if msg := imageplan.RedactText(rej.Err.Error()); msg != rej.Err.Error() {
-				rej.Err = &scrubbed{msg: msg, err: rej.Err}
-			}
-		}
+		rej.Err = imageplan.RedactError(rej.Err)
 	}
 	var busy *BusyError
 	if errors.As(err, &busy) {
 		busy.Running, busy.Way = imageplan.RedactText(busy.Running), imageplan.RedactText(busy.Way)
 	}
-	if msg := imageplan.RedactText(err.Error()); msg != err.Error() {
-		return &scrubbed{msg: msg, err: err}
-	}
-	return err
+	return imageplan.RedactError(err)
 }
